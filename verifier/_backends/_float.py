@@ -1,0 +1,150 @@
+"""Floating point with PyTorch: float64 down to bfloat16, CPU or CUDA, batched over instances.
+
+Low-precision dtypes (bfloat16, float16) are stored and multiplied in that dtype; operations
+torch does not offer for them (inverse, SVD) run in float32 and are rounded back, which
+`describe()` records. TF32 is used only when asked for, and then reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from verifier._backends._base import Context, Decision
+from verifier._errors import BackendUnavailable, UsageError
+from verifier._matrix import RatMatrix
+from verifier._records import Comparison
+
+DType = Literal["float64", "float32", "bfloat16", "float16"]
+DTYPES: dict[str, torch.dtype] = {
+    "float64": torch.float64,
+    "float32": torch.float32,
+    "bfloat16": torch.bfloat16,
+    "float16": torch.float16,
+}
+
+
+def cuda_available() -> bool:
+    return torch.cuda.is_available()
+
+
+class FloatContext(Context):
+    """Batched float arithmetic: every matrix is a tensor of shape (batch, m, n)."""
+
+    level = "float"
+    name = "float"
+    batched = True
+
+    def __init__(self, dtype: str = "float64", device: str = "cpu", tf32: bool = False) -> None:
+        if dtype not in DTYPES:
+            raise UsageError(f"unknown float dtype {dtype!r}; expected one of {sorted(DTYPES)}")
+        if device not in ("cpu", "cuda"):
+            raise UsageError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
+        if device == "cuda" and not cuda_available():
+            raise BackendUnavailable("--device cuda was asked for but no CUDA device is available here")
+        if tf32 and dtype != "float32":
+            raise UsageError("TF32 applies only to float32 matrix products; use --dtype float32 with --tf32")
+        self.dtype_name = dtype
+        self.dtype = DTYPES[dtype]
+        self.device = torch.device(device)
+        self.tf32 = tf32
+        self.compute = self.dtype if dtype in ("float64", "float32") else torch.float32
+
+    def describe(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "level": self.level, "dtype": self.dtype_name,
+                             "device": str(self.device), "tf32": self.tf32}
+        if self.device.type == "cuda":
+            d["device_name"] = torch.cuda.get_device_name(self.device)
+        if self.compute != self.dtype:
+            d["note"] = "inverse and SVD computed in float32 and rounded to " + self.dtype_name
+        return d
+
+    def session(self) -> Any:
+        return _TF32(self.tf32 and self.device.type == "cuda")
+
+    @property
+    def eps(self) -> float:
+        return float(torch.finfo(self.dtype).eps)
+
+    def load(self, mats: Sequence[RatMatrix]) -> torch.Tensor:
+        arr = np.stack([m.to_numpy() for m in mats])
+        return torch.from_numpy(arr).to(device=self.device, dtype=self.dtype)
+
+    def _lowp(self, t: torch.Tensor) -> torch.Tensor:
+        return t.to(self.dtype)
+
+    def mm(self, *ms: Any) -> Any:
+        out = ms[0]
+        for m in ms[1:]:
+            out = torch.matmul(out, m)
+        return out
+
+    def add(self, a: Any, b: Any) -> Any: return a + b
+    def sub(self, a: Any, b: Any) -> Any: return a - b
+    def T(self, a: Any) -> Any: return a.transpose(-1, -2)  # noqa: N802
+
+    def inv(self, a: torch.Tensor) -> torch.Tensor:
+        return self._lowp(torch.linalg.inv(a.to(self.compute)))
+
+    def eye(self, n: int) -> torch.Tensor:
+        return torch.eye(n, dtype=self.dtype, device=self.device)
+
+    def zeros(self, m: int, n: int) -> torch.Tensor:
+        return torch.zeros(m, n, dtype=self.dtype, device=self.device)
+
+    def cols(self, a: Any, start: int, stop: int) -> Any: return a[..., :, start:stop]
+    def rows(self, a: Any, start: int, stop: int) -> Any: return a[..., start:stop, :]
+    def shape(self, a: Any) -> tuple[int, int]: return (a.shape[-2], a.shape[-1])
+    def scale(self, a: Any, c: float) -> Any: return a * c
+
+    def svd(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        u, _s, vh = torch.linalg.svd(a.to(self.compute))
+        return self._lowp(u), self._lowp(vh.transpose(-1, -2))
+
+    def sv(self, a: torch.Tensor, i: int) -> torch.Tensor:
+        m, n = a.shape[-2], a.shape[-1]
+        if i > min(m, n):
+            return torch.zeros(a.shape[:-2], dtype=self.compute, device=a.device)
+        return torch.linalg.svdvals(a.to(self.compute))[..., i - 1]
+
+    def maxabs(self, a: torch.Tensor) -> torch.Tensor:
+        return a.to(self.compute).abs().amax(dim=(-2, -1))
+
+    def witness_tol(self, scale: Any) -> Any:
+        return 0.0 * scale
+
+    def decide(self, cmp: Comparison) -> list[Decision]:
+        lhs = torch.as_tensor(cmp.lhs).to(torch.float64).reshape(-1).cpu()
+        rhs = torch.as_tensor(cmp.rhs).to(torch.float64).reshape(-1).cpu()
+        n = max(lhs.numel(), rhs.numel())
+        lhs, rhs = lhs.expand(n), rhs.expand(n)
+        scale = torch.as_tensor(cmp.scale if cmp.scale is not None else 0.0).to(torch.float64).reshape(-1).cpu().expand(n)
+        # A float verdict only screens: "holds" within sqrt(eps) of the sides' size, and a
+        # failure is a candidate that the checker escalates to certified arithmetic.
+        slack = self.eps ** 0.5 * (1 + lhs.abs() + rhs.abs() + scale.abs())
+        diff = lhs - rhs
+        margin = {"<=": -diff, ">=": diff, "==": -diff.abs()}[cmp.relation]
+        out = []
+        for k in range(n):
+            ok = bool(margin[k] >= -slack[k])
+            out.append(Decision("holds" if ok else "fails", f"{lhs[k].item():.17g}", f"{rhs[k].item():.17g}",
+                                None, None, float(margin[k]), f"{slack[k].item():.3g}", float(lhs[k])))
+        return out
+
+
+class _TF32:
+    """Turn TF32 on for a block (only when asked for), restoring the previous setting."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+        self.old = False
+
+    def __enter__(self) -> None:
+        self.old = torch.backends.cuda.matmul.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = self.on
+
+    def __exit__(self, *exc: object) -> None:
+        torch.backends.cuda.matmul.allow_tf32 = self.old

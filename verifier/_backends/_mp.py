@@ -1,0 +1,112 @@
+"""High-precision floating point with mpmath (no rigour: evidence between float and certified)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import Any
+
+from mpmath import mp, mpf
+
+from verifier._backends._base import Context, Decision
+from verifier._errors import InstanceError, UsageError
+from verifier._matrix import RatMatrix
+from verifier._records import Comparison
+
+
+class MpContext(Context):
+    """mpmath matrices at `dps` decimal digits; the working precision is set per call."""
+
+    level = "mp"
+    name = "mp"
+
+    def __init__(self, dps: int = 50) -> None:
+        if not 15 <= dps <= 1000:
+            raise UsageError(f"mpmath digits must be in 15..1000, got dps={dps}")
+        self.dps = dps
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "level": self.level, "dps": self.dps}
+
+    def session(self) -> contextlib.AbstractContextManager[Any]:
+        return mp.workdps(self.dps)
+
+    def load(self, mats: Sequence[RatMatrix]) -> Any:
+        m = mats[0]
+        with mp.workdps(self.dps):
+            return mp.matrix([[mpf(x.numerator) / x.denominator for x in row] for row in m.rows()])
+
+    def mm(self, *ms: Any) -> Any:
+        with mp.workdps(self.dps):
+            out = ms[0]
+            for m in ms[1:]:
+                out = out * m
+            return out
+
+    def add(self, a: Any, b: Any) -> Any:
+        with mp.workdps(self.dps):
+            return a + b
+
+    def sub(self, a: Any, b: Any) -> Any:
+        with mp.workdps(self.dps):
+            return a - b
+
+    def T(self, a: Any) -> Any: return a.T  # noqa: N802
+
+    def inv(self, a: Any) -> Any:
+        with mp.workdps(self.dps):
+            try:
+                return mp.inverse(a)
+            except ZeroDivisionError:
+                raise InstanceError("construction needs the inverse of a (numerically) singular matrix") from None
+
+    def eye(self, n: int) -> Any: return mp.eye(n)
+    def zeros(self, m: int, n: int) -> Any: return mp.zeros(m, n)
+
+    def cols(self, a: Any, start: int, stop: int) -> Any:
+        stop = min(stop, a.cols)
+        out = mp.zeros(a.rows, max(stop - start, 0)) if stop > start else mp.matrix(a.rows, 0)
+        for i in range(a.rows):
+            for j in range(start, stop):
+                out[i, j - start] = a[i, j]
+        return out
+
+    def rows(self, a: Any, start: int, stop: int) -> Any:
+        return self.T(self.cols(self.T(a), start, stop))
+
+    def shape(self, a: Any) -> tuple[int, int]: return (a.rows, a.cols)
+
+    def scale(self, a: Any, c: float) -> Any:
+        with mp.workdps(self.dps):
+            return a * mpf(c)
+
+    def svd(self, a: Any) -> tuple[Any, Any]:
+        with mp.workdps(self.dps):
+            u, _s, vt = mp.svd_r(a)
+            return u, vt.T
+
+    def sv(self, a: Any, i: int) -> Any:
+        if a.rows == 0 or a.cols == 0 or i > min(a.rows, a.cols):
+            return mpf(0)
+        with mp.workdps(self.dps):
+            s = sorted((abs(x) for x in mp.svd_r(a, compute_uv=False)), reverse=True)
+            return s[i - 1]
+
+    def maxabs(self, a: Any) -> Any:
+        return max((abs(a[i, j]) for i in range(a.rows) for j in range(a.cols)), default=mpf(0))
+
+    def witness_tol(self, scale: Any) -> Any:
+        with mp.workdps(self.dps):
+            return mpf(2) ** (-(mp.prec // 2)) * (1 + abs(scale))
+
+    def decide(self, cmp: Comparison) -> list[Decision]:
+        with mp.workdps(self.dps):
+            lhs, rhs = mpf(cmp.lhs), mpf(cmp.rhs)
+            # Without rigour, "holds" needs slack for rounding: half the working digits.
+            slack = mpf(10) ** (-(self.dps // 2)) * (1 + abs(lhs) + abs(rhs))
+            tol = (mpf(cmp.tol) if cmp.tol is not None else mpf(0)) + slack
+            diff = lhs - rhs
+            margin = {"<=": -diff, ">=": diff, "==": -abs(diff)}[cmp.relation]
+            ok = margin >= -tol
+            return [Decision("holds" if ok else "fails", mp.nstr(lhs, 20), mp.nstr(rhs, 20), None, None,
+                             float(margin), mp.nstr(tol, 5), float(lhs))]
