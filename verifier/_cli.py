@@ -54,7 +54,26 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--report", dest="report_dir", help="write report.json, report.md (and report.html) here")
     c.add_argument("--no-probes", action="store_true", help="skip gradient-descent probes of lower bounds")
     c.add_argument("--quiet", action="store_true")
+    for mod in _plugins():
+        mod.add_parsers(sub)
     return p
+
+
+_PLUGIN_MODULES = ("verifier._cli_search", "verifier._cli_report")
+
+
+def _plugins() -> list[Any]:
+    """Sub-command modules (search, report, reproduce): each has add_parsers(sub) and dispatch(args, argv)."""
+    import importlib
+
+    out = []
+    for name in _PLUGIN_MODULES:
+        try:
+            out.append(importlib.import_module(name))
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+    return out
 
 
 def _theorems(ids: Sequence[str], spec: str | None) -> list[Any]:
@@ -144,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_list(a)
         if a.command == "check":
             return cmd_check(a, argv)
+        for mod in _plugins():
+            code = mod.dispatch(a, argv)
+            if code is not None:
+                return int(code)
     except VerifierError as e:
         print(f"verifier: error: {e}", file=sys.stderr)
         return 2

@@ -102,6 +102,16 @@ class Context:
     def shape(self, a: Any) -> tuple[int, int]: raise NotImplementedError
     def scale(self, a: Any, c: float) -> Any: raise NotImplementedError
     def maxabs(self, a: Any) -> Any: raise NotImplementedError
+    def ones(self, m: int, n: int) -> Any: raise NotImplementedError
+
+    # -- elementwise (models) -------------------------------------------------------------
+    def relu(self, a: Any) -> Any:
+        """Elementwise max(0, x); on balls straddling 0 the enclosure is [0, upper]."""
+        raise NotImplementedError
+
+    def softmax_cols(self, a: Any) -> Any:
+        """Softmax normalising each column (not available in exact arithmetic)."""
+        raise NotImplementedError
 
     def prod(self, mats: Sequence[Any], n: int) -> Any:
         """Ordered product `mats[-1] ... mats[0]` (the first acts first); identity if empty."""

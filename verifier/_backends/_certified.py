@@ -113,6 +113,34 @@ class CertifiedContext(Context):
     def sv(self, a: arb_mat, i: int) -> arb:
         return cl.singular_value(a, i, self.prec)
 
+    def ones(self, m: int, n: int) -> arb_mat: return arb_mat(m, n, [1] * (m * n))
+
+    def relu(self, a: arb_mat) -> arb_mat:
+        out = []
+        for x in a.entries():
+            if x > 0:
+                out.append(x)
+            elif x <= 0:
+                out.append(arb(0))
+            else:  # straddles 0: the enclosure of max(0, x) is [0, upper(x)]
+                u = x.upper()
+                out.append(arb(u / 2, u / 2))
+        return arb_mat(a.nrows(), a.ncols(), out)
+
+    def softmax_cols(self, a: arb_mat) -> arb_mat:
+        with working_prec(self.prec):
+            rows = a.tolist()
+            m, n = a.nrows(), a.ncols()
+            out = [[arb(0)] * n for _ in range(m)]
+            for j in range(n):
+                col = [rows[i][j] for i in range(m)]
+                top = max((c.mid() for c in col), key=float)  # shift for range; exact in balls
+                ex = [(c - top).exp() for c in col]
+                tot = sum(ex[1:], ex[0])
+                for i in range(m):
+                    out[i][j] = ex[i] / tot
+            return arb_mat(out)
+
     def maxabs(self, a: arb_mat) -> arb:
         with working_prec(self.prec):
             out = arb(0)

@@ -67,6 +67,14 @@ class ExactContext(Context):
     def shape(self, a: Any) -> tuple[int, int]: return (a.nrows(), a.ncols())
     def scale(self, a: Any, c: float) -> Any: return a * fmpq(*float(c).as_integer_ratio())
 
+    def ones(self, m: int, n: int) -> fmpq_mat: return fmpq_mat(m, n, [1] * (m * n))
+
+    def relu(self, a: fmpq_mat) -> fmpq_mat:
+        return fmpq_mat(a.nrows(), a.ncols(), [x if x > 0 else fmpq(0) for x in a.entries()])
+
+    def softmax_cols(self, a: Any) -> Any:
+        raise InstanceError("softmax is not rational: exact arithmetic cannot evaluate it (use certified)")
+
     def maxabs(self, a: fmpq_mat) -> fmpq:
         return max((abs(x) for x in a.entries()), default=fmpq(0))
 

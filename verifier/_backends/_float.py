@@ -110,6 +110,14 @@ class FloatContext(Context):
             return torch.zeros(a.shape[:-2], dtype=self.compute, device=a.device)
         return torch.linalg.svdvals(a.to(self.compute))[..., i - 1]
 
+    def ones(self, m: int, n: int) -> torch.Tensor:
+        return torch.ones(m, n, dtype=self.dtype, device=self.device)
+
+    def relu(self, a: torch.Tensor) -> torch.Tensor: return torch.relu(a)
+
+    def softmax_cols(self, a: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(a.to(self.compute), dim=-2).to(self.dtype)
+
     def maxabs(self, a: torch.Tensor) -> torch.Tensor:
         return a.to(self.compute).abs().amax(dim=(-2, -1))
 

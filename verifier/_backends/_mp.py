@@ -92,6 +92,26 @@ class MpContext(Context):
             s = sorted((abs(x) for x in mp.svd_r(a, compute_uv=False)), reverse=True)
             return s[i - 1]
 
+    def ones(self, m: int, n: int) -> Any: return mp.ones(m, n)
+
+    def relu(self, a: Any) -> Any:
+        out = a.copy()
+        for i in range(a.rows):
+            for j in range(a.cols):
+                out[i, j] = max(a[i, j], mpf(0))
+        return out
+
+    def softmax_cols(self, a: Any) -> Any:
+        with mp.workdps(self.dps):
+            out = a.copy()
+            for j in range(a.cols):
+                top = max(a[i, j] for i in range(a.rows))
+                ex = [mp.exp(a[i, j] - top) for i in range(a.rows)]
+                tot = mp.fsum(ex)
+                for i in range(a.rows):
+                    out[i, j] = ex[i] / tot
+            return out
+
     def maxabs(self, a: Any) -> Any:
         return max((abs(a[i, j]) for i in range(a.rows) for j in range(a.cols)), default=mpf(0))
 
