@@ -7,27 +7,21 @@ ball-arithmetic residual bounds, never from trusting the refinement.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
 from functools import cmp_to_key, reduce
-from typing import Iterator, Sequence
 
 import numpy as np
 from flint import arb, arb_mat, ctx, fmpq, fmpq_mat, fmpz
 
-try:  # the project-wide error class, when the errors module exists
-    from verifier._errors import PrecisionExhausted
-except ImportError:  # pragma: no cover - depends on the rest of the tree
-
-    class PrecisionExhausted(ArithmeticError):  # type: ignore[no-redef]
-        """Raised when the working precision is too low to certify a result."""
-
+from verifier._errors import PrecisionExhausted
 
 __all__ = [
-    "PrecisionExhausted", "approx_svd", "singular_value_enclosures", "singular_value",
-    "spectral_norm", "spectral_norm_upper", "is_nonsingular", "lowrank_approx",
-    "smin_of_sum_with_lowrank", "exact_rank", "to_arb_mat", "arb_mat_from_numpy",
-    "mid_to_numpy", "frobenius_upper", "submatrix", "hstack", "identity",
+    "PrecisionExhausted", "approx_svd", "arb_mat_from_numpy", "exact_rank", "frobenius_upper",
+    "hstack", "identity", "is_nonsingular", "lowrank_approx", "mid_to_numpy", "singular_value",
+    "singular_value_enclosures", "smin_of_sum_with_lowrank", "spectral_norm", "spectral_norm_upper",
+    "submatrix", "to_arb_mat",
 ]
 
 _GUARD = 20  # extra bits so that the refinement can reach 2^-prec despite rounding in products
@@ -104,7 +98,7 @@ def arb_mat_from_numpy(a: np.ndarray) -> arb_mat:
 
 def mid_to_numpy(A: arb_mat) -> np.ndarray:
     """Midpoints of A rounded to float64 (values outside the float range become +-inf or 0)."""
-    return np.array([float(x.mid()) for x in A.entries()], dtype=np.float64).reshape(A.nrows(), A.ncols())
+    return np.array([float(x) for x in A.entries()], dtype=np.float64).reshape(A.nrows(), A.ncols())
 
 
 def frobenius_upper(A: arb_mat) -> arb:
@@ -151,8 +145,8 @@ def _pow2(k: int) -> arb:
 # ----------------------------------------------------------------------------- approximate SVD
 
 def _oa_step(A0: arb_mat, U: arb_mat, V: arb_mat, Im: arb_mat, In: arb_mat,
-             prec: int) -> tuple[arb_mat, arb_mat, list[arb], float]:
-    """One Ogita-Aishima refinement step (m >= n), with a cluster-safe fallback."""
+             prec: int) -> tuple[arb_mat, arb_mat, list[arb], bool]:
+    """One Ogita-Aishima refinement step (m >= n) with a cluster-safe fallback; also says if converged."""
     m, n = A0.nrows(), A0.ncols()
     Ut = U.transpose()
     R = (Im - Ut * U).mid()
@@ -166,14 +160,17 @@ def _oa_step(A0: arb_mat, U: arb_mat, V: arb_mat, Im: arb_mat, In: arb_mat,
     if res < _FLOAT_FLOOR:  # rescale by an exact power of two before going to float64
         exps = [e for e in (_max_exponent(R), _max_exponent(S), _max_exponent(T, skip_diag=True)) if e is not None]
         if not exps:
-            return U, V, sig, -np.inf
+            return U, V, sig, True
         k = -max(exps)
         Rf, Sf, Tf = (mid_to_numpy(X * _pow2(k)) for X in (R, S, T))
         Tf[np.arange(n), np.arange(n)] = 0.0
         res = max(np.abs(Rf).max(), np.abs(Sf).max(), np.abs(Tf).max())
+    res_log2 = float(np.log2(res)) - k
+    if res_log2 < -prec + _GUARD:  # residual already below 2^-target: keep U, V as they are
+        return U, V, sig, True
     thr = np.ldexp(_TAU, k)  # |true| > TAU  <=>  |scaled| > TAU 2^k (inf when 2^k overflows)
     sf = np.array([float(x) for x in sig])
-    slo = np.array([float(x - arb(h)) for x, h in zip(sig, sf)])
+    slo = np.array([float(x - arb(h)) for x, h in zip(sig, sf, strict=True)])
     # sigma_j - sigma_i in double-double so that near-ties keep their relative accuracy
     dsig = (sf[None, :] - sf[:, None]) + (slo[None, :] - slo[:, None])
     T1, T2, R11, R12 = Tf[:n], Tf[n:], Rf[:n, :n], Rf[:n, n:]
@@ -185,7 +182,7 @@ def _oa_step(A0: arb_mat, U: arb_mat, V: arb_mat, Im: arb_mat, In: arb_mat,
     close = np.abs(dsig) <= 2.0**-20 * np.abs(sbar)
     close[np.arange(n), np.arange(n)] = False
     p2k = _pow2(k)
-    for i, j in zip(*np.nonzero(close)):  # these numerators cancel: float64 would swamp them
+    for i, j in zip(*np.nonzero(close), strict=True):  # these numerators cancel: float64 would swamp them
         ti, tj, si, sj, rij, sij = T[i, j], T[j, i], sig[i], sig[j], R[i, j], S[i, j]
         al, be = ti + sj * rij, tj + sj * sij
         Nf[i, j], Ng[i, j] = float((sj * al + si * be) * p2k), float((si * al + sj * be) * p2k)
@@ -194,7 +191,10 @@ def _oa_step(A0: arb_mat, U: arb_mat, V: arb_mat, Im: arb_mat, In: arb_mat,
         den = dsig * (sf[None, :] + sf[:, None])
         F11, G = Nf / den, Ng / den
         bad = ~(np.isfinite(F11) & np.isfinite(G)) | (np.abs(F11) > thr) | (np.abs(G) > thr)
+        # gaps at the rounding-noise level carry no information: treat as ties
+        bad |= np.abs(dsig) <= np.ldexp(max(1.0, np.abs(sf).max()) * n, _GUARD // 2 - prec)
         bad = bad | bad.T
+        bad[np.arange(n), np.arange(n)] = False
         big = np.ldexp(sbar * _TAU, k) > res  # the cluster value dominates the residual
         # cluster: keep the subspace, re-orthonormalise, and remove the antisymmetric coupling
         K = np.where(big, (T1 - T1.T) / (4 * np.where(big, sbar, 1.0)), 0.0)
@@ -208,8 +208,10 @@ def _oa_step(A0: arb_mat, U: arb_mat, V: arb_mat, Im: arb_mat, In: arb_mat,
     F[:n, :n], F[:n, n:] = F11, F12
     F[n:, :n], F[n:, n:] = Rf[n:, :n] - F12.T, Rf[n:, n:] / 2
     fmax = max(np.abs(F).max(initial=0.0), np.abs(G).max(initial=0.0))
-    # near ties amplify F by 1/gap, so a tiny residual also counts as converged
-    corr = min(float(np.log2(fmax)) if fmax > 0 else -np.inf, float(np.log2(res)) if res > 0 else -np.inf) - k
+    corr = float(np.log2(fmax)) - k if fmax > 0 else -np.inf
+    # after this update the residual is about max(F^2, F res, F 2^-53) (F is formed in float64) and
+    # sig is off by about F^2: stop when both are below the target, saving a residual evaluation
+    done = max(2 * corr, corr + res_log2, corr - 50) < -prec + _GUARD // 2
     Fa, Ga = arb_mat_from_numpy(F), arb_mat_from_numpy(G)
     if k:
         Fa, Ga = Fa * _pow2(-k), Ga * _pow2(-k)
@@ -219,7 +221,7 @@ def _oa_step(A0: arb_mat, U: arb_mat, V: arb_mat, Im: arb_mat, In: arb_mat,
     if rot is not None:
         U = (U * _embed(rot, m)).mid()
         V = (V * _embed(rot, n)).mid()
-    return U, V, sig, corr
+    return U, V, sig, done and rot is None
 
 
 def _embed(blocks: list[tuple[list[int], arb_mat]], n: int) -> arb_mat:
@@ -288,7 +290,7 @@ def approx_svd(A: arb_mat, prec: int) -> tuple[arb_mat, list[arb], arb_mat]:
         V, s, U = approx_svd(A.transpose(), prec)
         return U, s, V
     wp = prec + _GUARD
-    with _working_prec(wp):
+    with _working_prec(wp), np.errstate(all="ignore"):  # inf/nan in F, G are detected and replaced
         A0 = A.mid()
         ea = _max_exponent(A0)
         if ea is None or n == 0:
@@ -302,8 +304,8 @@ def approx_svd(A: arb_mat, prec: int) -> tuple[arb_mat, list[arb], arb_mat]:
         Im, In = identity(m), identity(n)
         sig: list[arb] = []
         for _ in range(_MAXIT):
-            U, V, sig, corr = _oa_step(A0, U, V, Im, In, wp)
-            if corr < -prec:
+            U, V, sig, done = _oa_step(A0, U, V, Im, In, wp)
+            if done:
                 break
         order = sorted(range(n), key=cmp_to_key(lambda i, j: (abs(sig[j]) > abs(sig[i])) - (abs(sig[j]) < abs(sig[i]))))
         sign = [-1 if sig[i] < 0 else 1 for i in range(n)]
@@ -387,7 +389,11 @@ def spectral_norm_upper(A: arb_mat, prec: int, *, cheap: bool = False) -> arb:
 
 
 def is_nonsingular(A: arb_mat, prec: int) -> bool | None:
-    """True if every matrix in the balls is certified nonsingular, False if A is an exact singular point matrix, else None."""
+    """Tri-state non-singularity of a square A: True/False when decided for every matrix in the balls, else None.
+
+    Exact point matrices are decided by an exact rational rank; otherwise True needs a certified
+    s_min > 0 and uncertain cases give None (never False).
+    """
     n = A.nrows()
     if A.ncols() != n:
         raise ValueError("is_nonsingular needs a square matrix")
@@ -414,7 +420,7 @@ def lowrank_approx(A: arb_mat, r: int, prec: int) -> tuple[arb_mat, arb]:
         s_1 (h_U (1+h_V) + h_V) + (1+h_U)(1+h_V) f, h = 1/sqrt(1-g) - 1. Wedin's sin-theta theorem
         (Stewart-Sun V.4.4) with certified gap gam = max(s_r - s_{r+1}(A')^up, s_r(A')^lo - s_{r+1})
         > 0 gives ||P' - P|| <= eps/gam and ||P'A' - P A_tilde|| <= eps (2 + (s_{r+1}(A')^up + s_{r+1})/gam);
-        the non-orthogonality adds s_1 (g_U sqrt(1+g_U) + g_V) and rounding of L adds ||L_ball - L||_F.
+        the non-orthogonality adds s_1 (g_U + sqrt(1+g_U) g_V) and rounding of L adds ||L_ball - L||_F.
         B_wedin = +inf when the gap is not certified (ties at position r).
     r = 0 gives (0, 0); r >= min(m, n) gives delta = ||A - L||_F^up.  delta is an exact arb point
     (possibly +inf).
@@ -442,7 +448,7 @@ def lowrank_approx(A: arb_mat, r: int, prec: int) -> tuple[arb_mat, arb]:
             return L, free
         hU, hV = 1 / (1 - gU).sqrt() - 1, 1 / (1 - gV).sqrt() - 1
         eps = s[0] * (hU * (1 + hV) + hV) + (1 + hU) * (1 + hV) * f
-        wedin = eps * (2 + (enc[r].upper() + s[r]) / gap) + s[0] * (gU * (1 + gU).sqrt() + gV)
+        wedin = eps * (2 + (enc[r].upper() + s[r]) / gap) + s[0] * (gU + (1 + gU).sqrt() * gV)
         wedin = (wedin + frobenius_upper(Lb - L)).upper()
         return L, (wedin if wedin < free else free)
 

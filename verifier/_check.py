@@ -78,7 +78,9 @@ class _Runner:
                 per_cmp = [ctx.decide(c) for c in comps]
         finally:
             self.timings[ctx.level] += time.perf_counter() - t0
-        return [[d[i] for d in per_cmp] for i in range(len(insts))]
+        # A comparison whose sides are plain numbers (e.g. a rank bound known from the shapes) is
+        # decided once for the whole batch: broadcast it to every instance.
+        return [[d[i] if len(d) == len(insts) else d[0] for d in per_cmp] for i in range(len(insts))]
 
     def decisive(self, claim: Claim, inst: Instance, idx: int, level: Level) -> tuple[list[Decision] | None, str, Level]:
         """Evaluate at `level`; certified retries at doubled precision up to the ceiling."""
@@ -202,12 +204,17 @@ def _extra_dtypes(runner: _Runner, claim: Claim, insts: list[Instance], outcomes
         pairs = [(vals[i], ref[i]) for i in vals if i in ref]
         if pairs:
             ab = [abs(a - b) for a, b in pairs]
-            rel = [abs(a - b) / abs(b) if b != 0 else abs(a - b) for a, b in pairs]
+            # Symmetric relative difference in [0, 2]: 1 or more means the float value is useless.
+            rel = [abs(a - b) / max(abs(a), abs(b)) if max(abs(a), abs(b)) > 0 else 0.0 for a, b in pairs]
             devs[dtype] = {"max_abs": max(ab), "max_rel": max(rel)}
     return devs
 
 
 def _claim_verdict(runner: _Runner, claim: Claim, insts: list[Instance], eligible: list[int]) -> ClaimVerdict:
+    if claim.uses_probes and not runner.s.probes:
+        return ClaimVerdict(claim.id, claim.statement, claim.quantifier, "inconclusive", None, 0,
+                            {"holds": 0, "violated": 0, "inconclusive": 0, "not-applicable": len(eligible)},
+                            None, None, {}, None, ("not checked: probes were disabled (--no-probes)",))
     applies = [i for i in eligible if claim.applies is None or claim.applies(insts[i])]
     notes: list[str] = []
     fl = _float_stage(runner, claim, insts, applies)
@@ -277,7 +284,8 @@ def check_theorem(thm: Theorem, settings: CheckSettings | None = None, instances
     runner = _Runner(thm, s)
     t0 = time.perf_counter()
     insts = list(instances) if instances is not None else generate_instances(thm, s)
-    insts = _with_probes(thm, insts, s.seed, claims)
+    if s.probes:
+        insts = _with_probes(thm, insts, s.seed, claims)
     runner.timings["generate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     summary: dict[str, dict[str, int]] = {}

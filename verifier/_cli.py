@@ -119,9 +119,24 @@ def write_reports(doc: dict[str, Any], json_path: str | None, report_dir: str | 
         (d / "report.html").write_text(render_html(doc))
 
 
+def _user_instance(thm: Any, path: str, drop: Sequence[str]) -> Any:
+    """Load a user's instance; one that violates an assumption is bad input (exit 2), not a counterexample."""
+    from verifier._errors import InstanceError
+    from verifier._instances import load_instance
+
+    inst = load_instance(thm, path)
+    for assumption in thm.assumptions:
+        if assumption.name in drop:
+            continue
+        res = assumption.check(inst)
+        if res.status == "violated":
+            raise InstanceError(f"{path}: the instance does not meet assumption {assumption.name} of {thm.id} "
+                                f"({res.detail}); pass --drop {assumption.name} to check it anyway")
+    return inst
+
+
 def cmd_check(a: argparse.Namespace, argv: Sequence[str]) -> int:
     from verifier._check import check_theorem
-    from verifier._instances import load_instance
     from verifier._report import report_document
     from verifier._verdicts import CheckSettings
 
@@ -134,7 +149,7 @@ def cmd_check(a: argparse.Namespace, argv: Sequence[str]) -> int:
                              drop=tuple(a.drop), out_dir=out_dir, spec_file=a.spec)
     pairs = []
     for thm in thms:
-        insts = [load_instance(thm, a.instance)] if a.instance else None
+        insts = [_user_instance(thm, a.instance, settings.drop)] if a.instance else None
         pairs.append((thm, check_theorem(thm, settings, insts, a.claim or None)))
     doc = report_document(pairs, command="verifier " + " ".join(shlex.quote(x) for x in argv))
     write_reports(doc, a.json_path, a.report_dir)
