@@ -215,7 +215,7 @@ def _claim_verdict(runner: _Runner, claim: Claim, insts: list[Instance], eligibl
         return ClaimVerdict(claim.id, claim.statement, claim.quantifier, "inconclusive", None, 0,
                             {"holds": 0, "violated": 0, "inconclusive": 0, "not-applicable": len(eligible)},
                             None, None, {}, None, ("not checked: probes were disabled (--no-probes)",))
-    applies = [i for i in eligible if claim.applies is None or claim.applies(insts[i])]
+    applies = [i for i in eligible if claim.precondition(insts[i])]
     notes: list[str] = []
     fl = _float_stage(runner, claim, insts, applies)
     outcomes = [_outcome(runner, claim, insts[i], i, fl.get(i)) for i in applies]
@@ -237,7 +237,8 @@ def _claim_verdict(runner: _Runner, claim: Claim, insts: list[Instance], eligibl
     if violated:
         o = violated[0]
         path = Path(runner.s.out_dir) / f"{runner.thm.id}-{claim.id}-{runner.s.seed}-{o.index}.json"
-        save_instance(insts[o.index], path)
+        # stamped with the id of the theorem checked: specs derived from others reuse their generators
+        save_instance(replace(insts[o.index], theorem=runner.thm.id), path)
         spec = f" --spec {runner.s.spec_file}" if runner.s.spec_file else ""
         cex = {"instance_index": o.index, "instance_file": str(path), "evidence": o.evidence,
                "parameters": dict(insts[o.index].parameters), "detail": o.detail, **(o.comparison or {}),
