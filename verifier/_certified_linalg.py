@@ -7,10 +7,13 @@ ball-arithmetic residual bounds, never from trusting the refinement.
 
 from __future__ import annotations
 
+import ctypes
+import glob
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
-from functools import cmp_to_key, reduce
+from functools import cmp_to_key, lru_cache, reduce
 
 import numpy as np
 from flint import arb, arb_mat, ctx, fmpq, fmpq_mat, fmpz
@@ -25,7 +28,7 @@ __all__ = [
 ]
 
 _GUARD = 20  # extra bits so that the refinement can reach 2^-prec despite rounding in products
-_MAXIT = 12
+_MAXIT = 8  # plus prec // 50: near-tie clusters are rotated in float64 and gain ~53 bits per step
 _TAU = 2.0**-10  # a Newton correction above this is no longer a small perturbation: treat as a cluster
 _FLOAT_FLOOR = 2.0**-900  # below this float64 loses digits, so residuals are rescaled first
 
@@ -39,6 +42,33 @@ def _working_prec(bits: int) -> Iterator[None]:
         yield
     finally:
         ctx.prec = old
+
+
+@lru_cache(maxsize=1)
+def _openblas_threads() -> tuple | None:
+    """(get, set) for numpy's bundled OpenBLAS thread count, or None where it cannot be found."""
+    try:
+        lib = ctypes.CDLL(glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs", "*openblas*"))[0])
+        for name in ("scipy_openblas_%s_num_threads64_", "openblas_%s_num_threads64_", "openblas_%s_num_threads"):
+            if hasattr(lib, name % "get"):
+                return getattr(lib, name % "get"), getattr(lib, name % "set")
+    except (OSError, IndexError):
+        pass
+    return None
+
+
+@contextmanager
+def _blas_one_thread() -> Iterator[None]:
+    """Run numpy's LAPACK single-threaded: threaded OpenBLAS SVDs of ~64x64 were 100x slower on busy 2-core hosts."""
+    fns = _openblas_threads()
+    old = fns[0]() if fns else None
+    if fns:
+        fns[1](1)
+    try:
+        yield
+    finally:
+        if fns:
+            fns[1](old)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -194,8 +224,11 @@ def _oa_step(A0: arb_mat, U: arb_mat, V: arb_mat, Im: arb_mat, In: arb_mat,
         # gaps at the rounding-noise level carry no information: treat as ties
         bad |= np.abs(dsig) <= np.ldexp(max(1.0, np.abs(sf).max()) * n, _GUARD // 2 - prec)
         bad = bad | bad.T
-        bad[np.arange(n), np.arange(n)] = False
         big = np.ldexp(sbar * _TAU, k) > res  # the cluster value dominates the residual
+        # singular values not above the residual (zeros, tiny ones): rotated by an SVD of their block
+        small = np.ldexp(np.abs(sf) * _TAU, k) <= res
+        bad |= small[:, None] & small[None, :]
+        bad[np.arange(n), np.arange(n)] = False
         # cluster: keep the subspace, re-orthonormalise, and remove the antisymmetric coupling
         K = np.where(big, (T1 - T1.T) / (4 * np.where(big, sbar, 1.0)), 0.0)
         F11 = np.where(bad, R11 / 2 + K, F11)
@@ -203,25 +236,61 @@ def _oa_step(A0: arb_mat, U: arb_mat, V: arb_mat, Im: arb_mat, In: arb_mat,
         F11[np.arange(n), np.arange(n)] = np.diag(R11) / 2
         G[np.arange(n), np.arange(n)] = np.diag(Sf) / 2
         F12 = -(T2 / sf[None, :]).T
-        F12 = np.where(np.isfinite(F12) & (np.abs(F12) <= thr), F12, R12 / 2)
+        ok12 = np.isfinite(F12) & (np.abs(F12) <= thr) & ~small[:, None]
+        F12 = np.where(ok12, F12, R12 / 2)
     F = np.zeros((m, m))
     F[:n, :n], F[:n, n:] = F11, F12
     F[n:, :n], F[n:, n:] = Rf[n:, :n] - F12.T, Rf[n:, n:] / 2
     fmax = max(np.abs(F).max(initial=0.0), np.abs(G).max(initial=0.0))
     corr = float(np.log2(fmax)) - k if fmax > 0 else -np.inf
-    # after this update the residual is about max(F^2, F res, F 2^-53) (F is formed in float64) and
-    # sig is off by about F^2: stop when both are below the target, saving a residual evaluation
-    done = max(2 * corr, corr + res_log2, corr - 50) < -prec + _GUARD // 2
-    Fa, Ga = arb_mat_from_numpy(F), arb_mat_from_numpy(G)
-    if k:
-        Fa, Ga = Fa * _pow2(-k), Ga * _pow2(-k)
+    # float64 F has relative error 2^-53, capping the gain at 53 bits per step; when more than two
+    # such steps remain, form F and G entrywise in (slower) ball arithmetic for quadratic convergence
+    hp = res_log2 < -80 and res_log2 + prec - _GUARD > 106
+    if hp:
+        Fa, Ga = _hp_corrections(T, R, S, sig, bad, big, ok12, m, n)
+    else:
+        Fa, Ga = arb_mat_from_numpy(F), arb_mat_from_numpy(G)
+        if k:
+            Fa, Ga = Fa * _pow2(-k), Ga * _pow2(-k)
+    # after the update the residual is about max(F^2, F res, F 2^-53 unless hp) and sig is off by
+    # about F^2: stop when both are below the target, saving one residual evaluation
+    done = max(2 * corr, corr + res_log2, -np.inf if hp else corr - 50) < -prec + _GUARD // 2
     U = (U + U * Fa).mid()
     V = (V + V * Ga).mid()
-    rot = _cluster_rotations(bad & big, Hs, dsig, sbar, k, prec)
-    if rot is not None:
-        U = (U * _embed(rot, m)).mid()
-        V = (V * _embed(rot, n)).mid()
-    return U, V, sig, done and rot is None
+    mask = bad & big & ~small[:, None] & ~small[None, :]
+    rot_u, rot_v = _cluster_rotations(T, small, mask, Hs, dsig, sbar, k, prec)
+    if rot_u:
+        U = (U * _embed(rot_u, m)).mid()
+        V = (V * _embed(rot_v, n)).mid()
+    return U, V, sig, done and not rot_u
+
+
+def _hp_corrections(T, R, S, sig, bad, big, use12, m, n):
+    """The correction matrices F (m x m) and G (n x n) of `_oa_step` formed in ball arithmetic."""
+    def fg(i: int, j: int) -> tuple[arb, arb]:
+        if i == j:
+            return R[i, i] / 2, S[i, i] / 2
+        ti, tj, rij, sij, si, sj = T[i, j], T[j, i], R[i, j], S[i, j], sig[i], sig[j]
+        if bad[i, j]:
+            kk = (ti - tj) / (2 * (si + sj)) if big[i, j] else 0
+            return rij / 2 + kk, sij / 2 - kk
+        al, be, den = ti + sj * rij, tj + sj * sij, (sj - si) * (sj + si)
+        return (sj * al + si * be) / den, (si * al + sj * be) / den
+
+    pairs = [fg(i, j) for i in range(n) for j in range(n)]
+
+    def f12(j: int, c: int) -> arb:  # couples singular vector j < n with null-space column c >= n
+        return -T[c, j] / sig[j] if use12[j, c - n] else R[j, c] / 2
+
+    def f(i: int, j: int) -> arb:
+        if i < n and j < n:
+            return pairs[i * n + j][0]
+        if i < n:
+            return f12(i, j)
+        return R[i, j] - f12(j, i) if j < n else R[i, j] / 2
+
+    Fa = arb_mat(m, m, [f(i, j) for i in range(m) for j in range(m)])
+    return Fa.mid(), arb_mat(n, n, [p[1] for p in pairs]).mid()
 
 
 def _embed(blocks: list[tuple[list[int], arb_mat]], n: int) -> arb_mat:
@@ -233,24 +302,30 @@ def _embed(blocks: list[tuple[list[int], arb_mat]], n: int) -> arb_mat:
     return Z
 
 
-def _cluster_rotations(mask, Hs, dsig, sbar, k, prec):
-    """Rotations diagonalising the symmetric coupling inside near-tie clusters (None if none needed)."""
-    n = mask.shape[0]
-    seen, blocks = set(), []
-    for start in range(n):
-        if start in seen or not mask[start].any():
+def _cluster_rotations(T, small, mask, Hs, dsig, sbar, k, prec):
+    """Rotations (for U, for V) diagonalising the coupling inside clusters that Newton cannot resolve."""
+    (m, n), p2k = (T.nrows(), T.ncols()), _pow2(k)
+    rot_u, rot_v = [], []
+    z = [int(i) for i in np.nonzero(small)[0]]
+    if z:  # small singular values and the null space of a tall A: SVD of their block of T
+        zr = z + list(range(n, m))
+        B = np.array([[float(T[i, j] * p2k) for j in z] for i in zr])
+        off = B.copy()
+        off[np.arange(len(z)), np.arange(len(z))] = 0.0
+        if np.abs(off).max() > np.ldexp(1.0, k - prec):
+            P, _, Qt = np.linalg.svd(B)
+            rot_u.append((zr, _orthonormalise(arb_mat_from_numpy(P), prec)))
+            rot_v.append((z, _orthonormalise(arb_mat_from_numpy(Qt.T), prec)))
+    lab = np.arange(n)
+    for _ in range(n):  # connected components: propagate the smallest index along tie edges
+        new = np.minimum(lab, np.where(mask, lab[None, :], n).min(axis=1, initial=n))
+        if np.array_equal(new, lab):
+            break
+        lab = new
+    for comp_label in np.unique(lab):
+        c = np.nonzero(lab == comp_label)[0]
+        if len(c) < 2:
             continue
-        comp, stack = [], [start]
-        seen.add(start)
-        while stack:
-            i = stack.pop()
-            comp.append(i)
-            for j in np.nonzero(mask[i])[0]:
-                if int(j) not in seen:
-                    seen.add(int(j))
-                    stack.append(int(j))
-        comp.sort()
-        c = np.array(comp)
         H = Hs[np.ix_(c, c)].copy()
         H[np.arange(len(c)), np.arange(len(c))] = 0.0
         hmax = np.abs(H).max()
@@ -258,8 +333,10 @@ def _cluster_rotations(mask, Hs, dsig, sbar, k, prec):
             continue  # already diagonal to working accuracy: rotating would only add noise
         H[np.arange(len(c)), np.arange(len(c))] = np.ldexp(dsig[c[0], c], k)
         _, Q = np.linalg.eigh(H)
-        blocks.append((comp, _orthonormalise(arb_mat_from_numpy(Q[:, ::-1]), prec)))
-    return blocks or None
+        Qa = _orthonormalise(arb_mat_from_numpy(Q[:, ::-1]), prec)
+        rot_u.append(([int(i) for i in c], Qa))
+        rot_v.append(([int(i) for i in c], Qa))
+    return rot_u, rot_v
 
 
 def _orthonormalise(Q: arb_mat, prec: int) -> arb_mat:
@@ -277,9 +354,11 @@ def approx_svd(A: arb_mat, prec: int) -> tuple[arb_mat, list[arb], arb_mat]:
     """Approximate SVD mid(A) ~ U diag(s) V^T refined to about prec bits (not rigorous by itself).
 
     Seeded by numpy's float64 SVD and refined by Ogita-Aishima iterations (JCAM 2020) with
-    products at prec + guard bits; near-tied singular values are handled by re-orthonormalising
-    within the cluster, removing the antisymmetric coupling and rotating by an eigenbasis of the
-    symmetric coupling.
+    products at prec + guard bits. Pairs the Newton step cannot separate are handled without
+    blowing up: near-ties are re-orthonormalised, their antisymmetric coupling removed and their
+    symmetric coupling diagonalised by a float64 eigenbasis; singular values at or below the
+    residual (zeros) are rotated, together with the null space of a tall A, by an SVD of their
+    block of U^T A V. Convergence is quadratic except inside such clusters (about 53 bits/step).
 
     Returns:
         U (m x m), s (min(m, n) exact non-negative arbs sorted decreasingly), V (n x n); all
@@ -290,20 +369,20 @@ def approx_svd(A: arb_mat, prec: int) -> tuple[arb_mat, list[arb], arb_mat]:
         V, s, U = approx_svd(A.transpose(), prec)
         return U, s, V
     wp = prec + _GUARD
-    with _working_prec(wp), np.errstate(all="ignore"):  # inf/nan in F, G are detected and replaced
+    # inf/nan in F, G are detected and replaced, hence errstate
+    with _working_prec(wp), np.errstate(all="ignore"), _blas_one_thread():
         A0 = A.mid()
+        if not all(x.is_finite() for x in A0.entries()):
+            raise ValueError("approx_svd: non-finite midpoint")
         ea = _max_exponent(A0)
         if ea is None or n == 0:
             return identity(m), [arb(0)] * n, identity(n)
         A0 = A0 * _pow2(-ea)  # |entries| < 1 keeps float64 far from overflow in the updates
-        Af = mid_to_numpy(A0)
-        if not np.all(np.isfinite(Af)):
-            raise ValueError("approx_svd: non-finite midpoint")
-        u0, _, vt0 = np.linalg.svd(Af)
+        u0, _, vt0 = np.linalg.svd(mid_to_numpy(A0))
         U, V = arb_mat_from_numpy(u0), arb_mat_from_numpy(vt0.T)
         Im, In = identity(m), identity(n)
         sig: list[arb] = []
-        for _ in range(_MAXIT):
+        for _ in range(_MAXIT + prec // 50):
             U, V, sig, done = _oa_step(A0, U, V, Im, In, wp)
             if done:
                 break
@@ -318,10 +397,10 @@ def approx_svd(A: arb_mat, prec: int) -> tuple[arb_mat, list[arb], arb_mat]:
 
 # ----------------------------------------------------------------------------- enclosures
 
-def _certificate(A: arb_mat, prec: int, svd=None):
-    """Residual bounds (f, g_U, g_V) of an approximate SVD and the singular-value enclosures."""
+def _certificate(A: arb_mat, prec: int) -> tuple:
+    """Approximate SVD, residual bounds (f, g_U, g_V) and the singular-value enclosures of A."""
     m, n = A.nrows(), A.ncols()
-    U, s, V = svd if svd is not None else approx_svd(A, prec)
+    U, s, V = approx_svd(A, prec)
     with _working_prec(prec):
         D = arb_mat(m, n)
         for i, x in enumerate(s):
@@ -421,7 +500,8 @@ def lowrank_approx(A: arb_mat, r: int, prec: int) -> tuple[arb_mat, arb]:
         (Stewart-Sun V.4.4) with certified gap gam = max(s_r - s_{r+1}(A')^up, s_r(A')^lo - s_{r+1})
         > 0 gives ||P' - P|| <= eps/gam and ||P'A' - P A_tilde|| <= eps (2 + (s_{r+1}(A')^up + s_{r+1})/gam);
         the non-orthogonality adds s_1 (g_U + sqrt(1+g_U) g_V) and rounding of L adds ||L_ball - L||_F.
-        B_wedin = +inf when the gap is not certified (ties at position r).
+        B_wedin = +inf when the gap is not certified (ties at position r); B_free keeps delta
+        finite there, but it is then at least s_{r+1} (large), never a wrong small bound.
     r = 0 gives (0, 0); r >= min(m, n) gives delta = ||A - L||_F^up.  delta is an exact arb point
     (possibly +inf).
     """

@@ -116,6 +116,40 @@ def test_zero_matrix_and_rank_deficient_rectangular() -> None:
     assert enc[-1].contains(arb(0)) and float(enc[-1].upper()) < 1e-40
 
 
+@pytest.mark.parametrize("shape", [(5, 3), (4, 4), (3, 6)])
+def test_zero_and_tied_singular_values_of_float_products_stay_narrow(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(47)
+    m, n = shape
+    u, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    v, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    s = np.zeros(shape)
+    k = min(shape)
+    s[np.arange(k), np.arange(k)] = ([1.0, 1.0] + [0.0] * k)[:k]  # "zeros" become ~1e-17 after rounding
+    a = u @ s @ v.T
+    for prec in (PREC, 680):
+        enc = cl.singular_value_enclosures(cl.arb_mat_from_numpy(a), prec)
+        assert max(float(e.rad()) for e in enc) < 2.0 ** (-prec + 12)
+        assert all(_inside(e, float(x), 1e-15) for e, x in zip(enc, np.linalg.svd(a, compute_uv=False), strict=True))
+
+
+def test_high_precision_converges_quadratically() -> None:
+    a = _rand((12, 12), seed=53)
+    enc = cl.singular_value_enclosures(cl.arb_mat_from_numpy(a), 1360)
+    old = ctx.prec
+    ctx.prec = 1400
+    try:
+        assert all(e.rad() < arb(2) ** -1340 for e in enc)
+    finally:
+        ctx.prec = old
+
+
+def test_blas_thread_count_is_restored() -> None:
+    fns = cl._openblas_threads()
+    before = fns[0]() if fns else None
+    cl.approx_svd(cl.arb_mat_from_numpy(_rand((64, 64), seed=59)), 64)
+    assert (fns[0]() if fns else None) == before
+
+
 def test_ball_radius_is_propagated() -> None:
     a = _rand((16, 16), seed=11)
     A = arb_mat(16, 16, [arb(x, 1e-10) for x in a.ravel()])
