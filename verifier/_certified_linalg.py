@@ -397,8 +397,29 @@ def approx_svd(A: arb_mat, prec: int) -> tuple[arb_mat, list[arb], arb_mat]:
 
 # ----------------------------------------------------------------------------- enclosures
 
+_LAST_CERTIFICATE: list[tuple[tuple, tuple]] = []
+
+
+def _exact_key(A: arb_mat, prec: int) -> tuple:
+    """A key that identifies the balls of A exactly (midpoints and radii as mantissa/exponent)."""
+    return (prec, A.nrows(), A.ncols(),
+            tuple((x.mid().man_exp(), x.rad().man_exp()) for x in A.entries()))
+
+
 def _certificate(A: arb_mat, prec: int) -> tuple:
-    """Approximate SVD, residual bounds (f, g_U, g_V) and the singular-value enclosures of A."""
+    """Approximate SVD, residual bounds (f, g_U, g_V) and the singular-value enclosures of A.
+
+    The last result is memoised: assumption checks ask for LR_r(E) of one E for many r.
+    """
+    key = _exact_key(A, prec)
+    if _LAST_CERTIFICATE and _LAST_CERTIFICATE[0][0] == key:
+        return _LAST_CERTIFICATE[0][1]
+    out = _certificate_uncached(A, prec)
+    _LAST_CERTIFICATE[:] = [(key, out)]
+    return out
+
+
+def _certificate_uncached(A: arb_mat, prec: int) -> tuple:
     m, n = A.nrows(), A.ncols()
     U, s, V = approx_svd(A, prec)
     with _working_prec(prec):
