@@ -82,7 +82,8 @@ class _Runner:
         # decided once for the whole batch: broadcast it to every instance.
         return [[d[i] if len(d) == len(insts) else d[0] for d in per_cmp] for i in range(len(insts))]
 
-    def decisive(self, claim: Claim, inst: Instance, idx: int, level: Level) -> tuple[list[Decision] | None, str, Level]:
+    def decisive(self, claim: Claim, inst: Instance, idx: int,
+                 level: Level) -> tuple[list[Decision] | None, str, Level]:
         """Evaluate at `level`; certified retries at doubled precision up to the ceiling."""
         prec = self.s.prec
         while True:
@@ -127,6 +128,7 @@ def _outcome(runner: _Runner, claim: Claim, inst: Instance, idx: int, float_decs
     top = _top_level(claim, s.level)
     float_lhs = {s.dtypes[0]: float_decs[0].lhs_value} if float_decs else {}
     decs: list[Decision] | None
+    lv: Level
     if top == "float":
         if float_decs is None:
             decs, why, lv = None, "float evaluation failed", "float"
@@ -228,11 +230,13 @@ def _claim_verdict(runner: _Runner, claim: Claim, insts: list[Instance], eligibl
     decided = violated if violated else [o for o in outcomes if o.status == status]
     evidence: Level | None = None
     if decided:
-        evidence = min((o.evidence for o in decided if o.evidence), key=rank, default=None)
-        if violated:
-            evidence = max((o.evidence for o in violated if o.evidence), key=rank)
+        levels: list[Level] = [o.evidence for o in (violated or decided) if o.evidence is not None]
+        if levels:
+            # holds: the weakest level among the instances; violated: the strongest certificate
+            evidence = max(levels, key=LEVELS.index) if violated else min(levels, key=LEVELS.index)
     worst_o = violated[0] if violated else min(
-        (o for o in outcomes if o.comparison), key=lambda o: (o.status == "holds", o.comparison["margin"]), default=None)
+        (o for o in outcomes if o.comparison is not None),
+        key=lambda o: (o.status == "holds", (o.comparison or {}).get("margin", 0.0)), default=None)
     cex = None
     if violated:
         o = violated[0]

@@ -71,7 +71,7 @@ def instance_from_json(theorem: Theorem, data: Any, origin: str = "file") -> Ins
         raise InstanceError("an instance file must hold a JSON object")
     if data.get("theorem") not in (None, theorem.id):
         raise InstanceError(f"instance is for theorem {data.get('theorem')!r} but {theorem.id} was asked for")
-    params = check_parameters(theorem, data.get("parameters"))
+    params = check_parameters(theorem, data.get("parameters"))  # type: ignore[arg-type]  # validated there
     shapes = theorem.shapes(params)
     raw = data.get("matrices")
     if not isinstance(raw, Mapping):

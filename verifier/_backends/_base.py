@@ -55,9 +55,8 @@ class Bound:
                 raise KeyError(f"instance of {inst.theorem} has no matrix {name!r}")
             vals = [i.matrices[name] if name in i.matrices else i.aux[name] for i in self.instances]
             if isinstance(vals[0], tuple):
-                self._cache[name] = tuple(
-                    self.ctx.load([v[k] for v in vals]) for k in range(len(vals[0]))
-                )
+                seqs = [v for v in vals if isinstance(v, tuple)]
+                self._cache[name] = tuple(self.ctx.load([v[k] for v in seqs]) for k in range(len(vals[0])))
             else:
                 self._cache[name] = self.ctx.load(vals)
         return self._cache[name]
