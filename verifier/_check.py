@@ -75,7 +75,7 @@ class _Runner:
                 if ck not in self.cons:
                     self.cons[ck] = self.thm.construction(ctx, b) if self.thm.construction else None
                 comps = claim.evaluate(ctx, b, self.cons[ck])
-                per_cmp = [ctx.decide(c) for c in comps]
+                per_cmp = [[replace(d, label=c.label) for d in ctx.decide(c)] for c in comps]
         finally:
             self.timings[ctx.level] += time.perf_counter() - t0
         # A comparison whose sides are plain numbers (e.g. a rank bound known from the shapes) is
@@ -109,7 +109,7 @@ def _worst(decs: Sequence[Decision]) -> Decision:
 
 
 def _dec_json(d: Decision, relation: str = "") -> dict[str, Any]:
-    return {"lhs": d.lhs, "lhs_radius": d.lhs_radius, "rhs": d.rhs, "rhs_radius": d.rhs_radius,
+    return {"label": d.label, "lhs": d.lhs, "lhs_radius": d.lhs_radius, "rhs": d.rhs, "rhs_radius": d.rhs_radius,
             "margin": d.margin, "tolerance": d.tolerance, "decided": d.status}
 
 

@@ -31,6 +31,7 @@ class Decision:
     margin: float = 0.0
     tolerance: str | None = None
     lhs_value: float = 0.0
+    label: str = ""
 
 
 class Bound:

@@ -51,6 +51,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
                        f"| {c['id']} | **{_BADGE[c['status']]}** | {c['evidence'] or '-'} | {c['instances']} | - | - | - |")
         for c in t["claims"]:
             extra = []
+            if (c.get("worst") or {}).get("label"):
+                extra.append(f"- closest comparison (instance {c['worst'].get('instance_index')}): {c['worst']['label']}")
             if c.get("tolerance"):
                 extra.append(f"- tolerance: {c['tolerance']}")
             for dt, dev in (c.get("float_deviation") or {}).items():
