@@ -187,7 +187,7 @@ CLAIMS = (
     Claim("exact-above-threshold",
           r"if $R \ge \lceil \mathrm{rank}(E)/L \rceil$ then $\prod(W_l+\Delta W_l) = \bar W$ exactly",
           "exists", ("float", "mp", "certified", "exact"), _exact,
-          applies=lambda inst: inst.p("R") >= threshold(inst), refute=refute_exact),
+          threshold=threshold, threshold_param="R", refute=refute_exact),
 )
 
 IDENTITIES = tuple(

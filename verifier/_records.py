@@ -74,11 +74,17 @@ class Instance:
 
 @dataclass(frozen=True, slots=True)
 class AssumptionResult:
-    """Whether one instance meets one assumption, and how strongly that was established."""
+    """Whether one instance meets one assumption, and how strongly that was established.
+
+    `margin` (optional, a float estimate, never evidence) says how far the instance is from
+    violating the assumption (e.g. a relative smallest singular value; 0 when violated). Search
+    uses it to steer towards the assumption's boundary.
+    """
 
     status: Status
     evidence: Level
     detail: str = ""
+    margin: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,11 @@ class Claim:
         levels: arithmetics this claim can be evaluated in.
         applies: precondition on an instance (e.g. a rank threshold); instances where it is
             false are not counted for this claim.
+        threshold: a declared rank threshold: the claim applies only when
+            `params[threshold_param] >= threshold(instance)` (and `applies`, if given, holds).
+            Declaring it (rather than folding it into `applies`) lets search shift it
+            (`--threshold-offset`) and aim instances at it.
+        threshold_param: the parameter compared with `threshold` (e.g. the LoRA rank "R").
     """
 
     id: str
@@ -139,13 +150,22 @@ class Claim:
     applies: Callable[[Instance], bool] | None = None
     refute: Callable[[Instance], Refutation | None] | None = None
     uses_probes: bool = False
+    threshold: Callable[[Instance], int] | None = None
+    threshold_param: str = "R"
 
     def __post_init__(self) -> None:
         _require(bool(self.id), "claim needs an id")
+        _require(self.threshold is None or callable(self.threshold), f"claim {self.id}: threshold must be callable")
         _require(self.quantifier in ("forall", "exists"), f"claim {self.id}: bad quantifier")
         _require(bool(self.levels) and all(lv in LEVELS for lv in self.levels),
                  f"claim {self.id}: levels must be a non-empty subset of {LEVELS}, got {self.levels}")
         _require(callable(self.evaluate), f"claim {self.id}: evaluate must be callable")
+
+    def precondition(self, inst: Instance) -> bool:
+        """Whether this claim applies to `inst`: its declared threshold and its `applies` both hold."""
+        if self.threshold is not None and inst.p(self.threshold_param) < self.threshold(inst):
+            return False
+        return self.applies is None or bool(self.applies(inst))
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +200,10 @@ class Theorem:
     interpretation: str = ""
     default_examples: int = 20
     options_schema: Mapping[str, Any] = field(default_factory=dict)
+    #: The claims are about generic instances (they hold with probability one, say): a
+    #: counterexample on a null set (exact zeros, ties, integer matrices) would not refute them,
+    #: so `verifier search` draws only what `generate` draws (parameters, seeds, its own choices).
+    generic_instances: bool = False
 
     def __post_init__(self) -> None:
         _require(bool(self.id) and " " not in self.id, f"theorem id must be a non-empty token, got {self.id!r}")
