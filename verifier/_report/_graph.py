@@ -102,7 +102,7 @@ def graph_svg(doc: dict[str, Any]) -> str:
     if not g.nodes:
         return ""
     layers = _layers(g)
-    w, h, gap_x, gap_y, pad = 190, 58, 70, 22, 16
+    w, h, gap_x, gap_y, pad = 190, 66, 70, 22, 16
     rows = max(len(layer) for layer in layers)
     width = pad * 2 + len(layers) * w + (len(layers) - 1) * gap_x
     height = pad * 2 + rows * h + (rows - 1) * gap_y
@@ -140,7 +140,10 @@ def graph_svg(doc: dict[str, Any]) -> str:
                    f'<text x="{x + w / 2}" y="{y + 23}" text-anchor="middle" font-size="15" font-weight="bold" '
                    f'fill="{fg}">{html.escape(n)}</text>'
                    f'<text x="{x + w / 2}" y="{y + 43}" text-anchor="middle" font-size="12" fill="{fg}">'
-                   f'{html.escape(label + ev)}{" ⚠ dependency violated" if node.flagged_by else ""}</text></g>')
+                   f'{html.escape(label + ev)}</text>'
+                   + (f'<text x="{x + w / 2}" y="{y + 59}" text-anchor="middle" font-size="11" font-weight="bold" '
+                      f'fill="{fg}">⚠ dependency violated</text>' if node.flagged_by else "")
+                   + "</g>")
     out.append("</svg>")
     return "".join(out)
 

@@ -16,12 +16,15 @@ from functools import lru_cache
 
 _NS = "{http://www.w3.org/1998/Math/MathML}"
 # MathML Core presentation elements (what Chromium renders natively), plus `semantics` wrappers.
-_TAGS = frozenset("""math mrow mi mn mo ms mtext mspace msub msup msubsup munder mover munderover mfrac
-msqrt mroot mstyle mpadded mphantom menclose mtable mtr mtd mmultiscripts mprescripts none semantics
-annotation merror""".split())
-_ATTRS = frozenset("""display mathvariant stretchy fence form separator lspace rspace largeop movablelimits
-accent accentunder minsize maxsize symmetric linethickness columnalign rowalign columnspacing rowspacing
-columnlines rowlines frame width height depth scriptlevel displaystyle notation encoding""".split())
+_TAGS = frozenset((
+    "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup", "munder", "mover",
+    "munderover", "mfrac", "msqrt", "mroot", "mstyle", "mpadded", "mphantom", "menclose", "mtable", "mtr", "mtd",
+    "mmultiscripts", "mprescripts", "none", "semantics", "annotation", "merror"))
+_ATTRS = frozenset((
+    "display", "mathvariant", "stretchy", "fence", "form", "separator", "lspace", "rspace", "largeop",
+    "movablelimits", "accent", "accentunder", "minsize", "maxsize", "symmetric", "linethickness", "columnalign",
+    "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame", "width", "height", "depth",
+    "scriptlevel", "displaystyle", "notation", "encoding"))
 _VALUE = re.compile(r"^[A-Za-z0-9 .%#+\-]*$")  # attribute values: words, lengths, numbers only
 _MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.S)
 
