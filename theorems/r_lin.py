@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from theorems._common import frozen_layers, gaussian, low_rank, product
 from verifier import (
     Assumption,
     AssumptionResult,
@@ -21,10 +22,14 @@ from verifier import (
     exact_rank,
     register_theorem,
 )
-from verifier.lora import adapted_weights, all_nonsingular, linear_lora_probes, lora_adapters, lowrank_corrections_nonsingular
+from verifier.lora import (
+    adapted_weights,
+    all_nonsingular,
+    linear_lora_probes,
+    lora_adapters,
+    lowrank_corrections_nonsingular,
+)
 from verifier.symbolic import prove_telescoping
-
-from theorems._common import frozen_layers, gaussian, low_rank, product
 
 ID = "R-LIN"
 
@@ -82,8 +87,16 @@ def _target_sv(ctx: Any, b: Any, c: dict[str, Any], offset: int = 1) -> Any:
 
 def _attained(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
     scale = ctx.norm2(c["E"])
-    return [Comparison("||prod(W+dW) - Wbar||_2 vs s_{RL+1}(E)", ctx.norm2(c["residual"]), "<=",
-                       _target_sv(ctx, b, c), tol=ctx.witness_tol(scale), scale=scale)]
+    return [
+        Comparison(
+            "||prod(W+dW) - Wbar||_2 vs s_{RL+1}(E)",
+            ctx.norm2(c["residual"]),
+            "<=",
+            _target_sv(ctx, b, c),
+            tol=ctx.witness_tol(scale),
+            scale=scale,
+        )
+    ]
 
 
 def probe_residuals(ctx: Any, b: Any) -> list[tuple[int, Any]]:
@@ -102,14 +115,19 @@ def probe_residuals(ctx: Any, b: Any) -> list[tuple[int, Any]]:
 def _no_better(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
     target = _target_sv(ctx, b, c)
     scale = ctx.norm2(c["E"])
-    return [Comparison(f"probe {k}: ||prod(W+BA) - Wbar||_2 vs s_{{RL+1}}(E)", v, ">=", target, scale=scale)
-            for k, v in probe_residuals(ctx, b)]
+    return [
+        Comparison(f"probe {k}: ||prod(W+BA) - Wbar||_2 vs s_{{RL+1}}(E)", v, ">=", target, scale=scale)
+        for k, v in probe_residuals(ctx, b)
+    ]
 
 
 def _exact(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
     scale = ctx.maxabs(c["E"])
-    return [Comparison("max|prod(W+dW) - Wbar|", ctx.maxabs(c["residual"]), "==", 0,
-                       tol=ctx.witness_tol(scale), scale=scale)]
+    return [
+        Comparison(
+            "max|prod(W+dW) - Wbar|", ctx.maxabs(c["residual"]), "==", 0, tol=ctx.witness_tol(scale), scale=scale
+        )
+    ]
 
 
 def threshold(inst: Instance) -> int:
@@ -120,8 +138,11 @@ def refute_exact(inst: Instance) -> Refutation | None:
     """No rank-R adapters can be exact when rank(E) > R L: prod(W+dW) - prod W has rank <= R L."""
     k, rl = rank_e(inst), inst.p("R") * inst.p("L")
     if k > rl:
-        return Refutation("exact", f"rank(E) = {k} > R*L = {rl} (exact rank), while prod(W_l+dW_l) - prod W_l "
-                                   f"is a sum of L terms of rank <= R")
+        return Refutation(
+            "exact",
+            f"rank(E) = {k} > R*L = {rl} (exact rank), while prod(W_l+dW_l) - prod W_l "
+            f"is a sum of L terms of rank <= R",
+        )
     return None
 
 
@@ -141,13 +162,13 @@ def probes(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
     warm: list[tuple[np.ndarray, np.ndarray] | None] = []
     partial = np.eye(d)
     for l in range(big_l):
-        cols = vt[l * r:(l + 1) * r].T
-        later = _np_prod(ws[l + 1:], d)
+        cols = vt[l * r : (l + 1) * r].T
+        later = _np_prod(ws[l + 1 :], d)
         bm = np.zeros((d, r))
         am = np.zeros((r, d))
         if cols.shape[1]:
-            bm[:, :cols.shape[1]] = np.linalg.solve(later, e @ cols)
-            am[:cols.shape[1]] = cols.T @ np.linalg.inv(partial)
+            bm[:, : cols.shape[1]] = np.linalg.solve(later, e @ cols)
+            am[: cols.shape[1]] = cols.T @ np.linalg.inv(partial)
         noise = 1 + 1e-3 * rng.standard_normal(bm.shape)
         warm.append((bm * noise, am))
         partial = (ws[l] + bm @ am) @ partial
@@ -160,61 +181,97 @@ def _w_nonsingular(inst: Instance) -> AssumptionResult:
 
 def _corrections(inst: Instance) -> AssumptionResult:
     d = inst.p("D")
-    return lowrank_corrections_nonsingular(product(inst.matrices["W"], d), inst.matrices["Wbar"],
-                                           inst.p("R") * (inst.p("L") - 1))
+    return lowrank_corrections_nonsingular(
+        product(inst.matrices["W"], d), inst.matrices["Wbar"], inst.p("R") * (inst.p("L") - 1)
+    )
 
 
-STATEMENT = (r"Let $E = \bar W - \prod_{l=1}^{L} W_l$. If every $W_l$ is non-singular and "
-             r"$\prod_l W_l + \mathrm{LR}_r(E)$ is non-singular for all $r \le R(L-1)$, then "
-             r"$\min_{\mathrm{rank}(\Delta W_l) \le R} \|\prod_l (W_l + \Delta W_l) - \bar W\|_2 = \sigma_{RL+1}(E)$ "
-             r"(attained), and if $R \ge \lceil \mathrm{rank}(E)/L \rceil$ the adapted model equals the target exactly.")
+STATEMENT = (
+    r"Let $E = \bar W - \prod_{l=1}^{L} W_l$. If every $W_l$ is non-singular and "
+    r"$\prod_l W_l + \mathrm{LR}_r(E)$ is non-singular for all $r \le R(L-1)$, then "
+    r"$\min_{\mathrm{rank}(\Delta W_l) \le R} \|\prod_l (W_l + \Delta W_l) - \bar W\|_2 = \sigma_{RL+1}(E)$ "
+    r"(attained), and if $R \ge \lceil \mathrm{rank}(E)/L \rceil$ the adapted model equals the target exactly."
+)
 
 ASSUMPTIONS = (
     Assumption("W-nonsingular", r"every frozen $W_l$ is non-singular", _w_nonsingular),
-    Assumption("corrections-nonsingular",
-               r"$\prod_l W_l + \mathrm{LR}_r(E)$ is non-singular for all $r \le R(L-1)$", _corrections),
+    Assumption(
+        "corrections-nonsingular",
+        r"$\prod_l W_l + \mathrm{LR}_r(E)$ is non-singular for all $r \le R(L-1)$",
+        _corrections,
+    ),
 )
 
 CLAIMS = (
-    Claim("adapter-rank", r"every constructed adapter has $\mathrm{rank}(\Delta W_l) \le R$", "forall",
-          ("float", "mp", "certified", "exact"), _rank_claim),
-    Claim("optimum-attained", r"the construction attains $\|\prod(W_l+\Delta W_l) - \bar W\|_2 = \sigma_{RL+1}(E)$",
-          "exists", ("float", "mp", "certified"), _attained),
-    Claim("no-better-adapters",
-          r"no rank-$R$ adapters do better: $\|\prod(W_l+B_lA_l) - \bar W\|_2 \ge \sigma_{RL+1}(E)$ "
-          r"(probed by gradient descent, random and perturbed adapters)",
-          "forall", ("float", "mp", "certified"), _no_better, uses_probes=True),
-    Claim("exact-above-threshold",
-          r"if $R \ge \lceil \mathrm{rank}(E)/L \rceil$ then $\prod(W_l+\Delta W_l) = \bar W$ exactly",
-          "exists", ("float", "mp", "certified", "exact"), _exact,
-          threshold=threshold, threshold_param="R", refute=refute_exact),
+    Claim(
+        "adapter-rank",
+        r"every constructed adapter has $\mathrm{rank}(\Delta W_l) \le R$",
+        "forall",
+        ("float", "mp", "certified", "exact"),
+        _rank_claim,
+    ),
+    Claim(
+        "optimum-attained",
+        r"the construction attains $\|\prod(W_l+\Delta W_l) - \bar W\|_2 = \sigma_{RL+1}(E)$",
+        "exists",
+        ("float", "mp", "certified"),
+        _attained,
+    ),
+    Claim(
+        "no-better-adapters",
+        r"no rank-$R$ adapters do better: $\|\prod(W_l+B_lA_l) - \bar W\|_2 \ge \sigma_{RL+1}(E)$ "
+        r"(probed by gradient descent, random and perturbed adapters)",
+        "forall",
+        ("float", "mp", "certified"),
+        _no_better,
+        uses_probes=True,
+    ),
+    Claim(
+        "exact-above-threshold",
+        r"if $R \ge \lceil \mathrm{rank}(E)/L \rceil$ then $\prod(W_l+\Delta W_l) = \bar W$ exactly",
+        "exists",
+        ("float", "mp", "certified", "exact"),
+        _exact,
+        threshold=threshold,
+        threshold_param="R",
+        refute=refute_exact,
+    ),
 )
 
 IDENTITIES = tuple(
-    IdentityClaim(f"telescoping-L{n}-{form}",
-                  f"telescoping identity of the construction for L = {n} ({form} form), any D (SymPy)",
-                  (lambda n=n, form=form: prove_telescoping(n, form)))
-    for n in (2, 3) for form in ("svd", "rank_factor")
+    IdentityClaim(
+        f"telescoping-L{n}-{form}",
+        f"telescoping identity of the construction for L = {n} ({form} form), any D (SymPy)",
+        (lambda n=n, form=form: prove_telescoping(n, form)),
+    )
+    for n in (2, 3)
+    for form in ("svd", "rank_factor")
 )
 
-R_LIN = register_theorem(Theorem(
-    id=ID,
-    title="LoRA on deep linear models: optimal error and exact representation",
-    statement=STATEMENT,
-    source="Zeng & Lee, The Expressive Power of Low-Rank Adaptation, ICLR 2024, Lemma 1",
-    confidence="recalled",
-    parameters=(Parameter("D", "width", 1, 64), Parameter("L", "depth", 1, 8), Parameter("R", "LoRA rank", 1, 64)),
-    assumptions=ASSUMPTIONS,
-    construction=construction,
-    construction_summary=("Fix an SVD E = U S V^T (an exact rank factorisation E = C F in rational arithmetic); "
-                          "dW_l = (W_L...W_{l+1})^{-1} E V_l V_l^T (prod_{i<l}(W_i + dW_i))^{-1} with V_l the l-th "
-                          "block of R right singular vectors. The product telescopes to prod W + LR_{RL}(E)."),
-    claims=CLAIMS,
-    identities=IDENTITIES,
-    generate=generate,
-    shapes=shapes,
-    probes=probes,
-    depends_on=(),
-    interpretation=("The optimum is checked as two claims: the construction's error is at most s_{RL+1}(E) "
-                    "(existential, up to the finite-precision SVD), and no probed adapters beat it (universal)."),
-))
+R_LIN = register_theorem(
+    Theorem(
+        id=ID,
+        title="LoRA on deep linear models: optimal error and exact representation",
+        statement=STATEMENT,
+        source="Zeng & Lee, The Expressive Power of Low-Rank Adaptation, ICLR 2024, Lemma 1",
+        confidence="recalled",
+        parameters=(Parameter("D", "width", 1, 64), Parameter("L", "depth", 1, 8), Parameter("R", "LoRA rank", 1, 64)),
+        assumptions=ASSUMPTIONS,
+        construction=construction,
+        construction_summary=(
+            "Fix an SVD E = U S V^T (an exact rank factorisation E = C F in rational arithmetic); "
+            "dW_l = (W_L...W_{l+1})^{-1} E V_l V_l^T (prod_{i<l}(W_i + dW_i))^{-1} with V_l the l-th "
+            "block of R right singular vectors. The product telescopes to prod W + LR_{RL}(E)."
+        ),
+        claims=CLAIMS,
+        identities=IDENTITIES,
+        generate=generate,
+        shapes=shapes,
+        probes=probes,
+        depends_on=(),
+        interpretation=(
+            "The optimum is checked as two claims: the construction's error is at most s_{RL+1}(E) "
+            "(existential, up to the finite-precision SVD), and no probed adapters beat it (universal)."
+        ),
+    )
+)

@@ -55,8 +55,9 @@ class _Runner:
         key = f"{level}:{prec or ''}:{dtype or ''}"
         if key not in self.ctx:
             if level == "float":
-                self.ctx[key] = get_context("float", dtype=dtype or self.s.dtypes[0],
-                                            device=self.s.device, tf32=self.s.tf32)
+                self.ctx[key] = get_context(
+                    "float", dtype=dtype or self.s.dtypes[0], device=self.s.device, tf32=self.s.tf32
+                )
             elif level == "certified":
                 self.ctx[key] = get_context("certified", prec=prec or self.s.prec, max_prec=self.s.max_prec)
             elif level == "mp":
@@ -82,8 +83,9 @@ class _Runner:
         # decided once for the whole batch: broadcast it to every instance.
         return [[d[i] if len(d) == len(insts) else d[0] for d in per_cmp] for i in range(len(insts))]
 
-    def decisive(self, claim: Claim, inst: Instance, idx: int,
-                 level: Level) -> tuple[list[Decision] | None, str, Level]:
+    def decisive(
+        self, claim: Claim, inst: Instance, idx: int, level: Level
+    ) -> tuple[list[Decision] | None, str, Level]:
         """Evaluate at `level`; certified retries at doubled precision up to the ceiling."""
         prec = self.s.prec
         while True:
@@ -109,8 +111,16 @@ def _worst(decs: Sequence[Decision]) -> Decision:
 
 
 def _dec_json(d: Decision, relation: str = "") -> dict[str, Any]:
-    return {"label": d.label, "lhs": d.lhs, "lhs_radius": d.lhs_radius, "rhs": d.rhs, "rhs_radius": d.rhs_radius,
-            "margin": d.margin, "tolerance": d.tolerance, "decided": d.status}
+    return {
+        "label": d.label,
+        "lhs": d.lhs,
+        "lhs_radius": d.lhs_radius,
+        "rhs": d.rhs,
+        "rhs_radius": d.rhs_radius,
+        "margin": d.margin,
+        "tolerance": d.tolerance,
+        "decided": d.status,
+    }
 
 
 def _top_level(claim: Claim, requested: Level) -> Level:
@@ -123,7 +133,9 @@ def _escalation_level(claim: Claim) -> Level | None:
     return ok[-1] if ok else None
 
 
-def _outcome(runner: _Runner, claim: Claim, inst: Instance, idx: int, float_decs: list[Decision] | None) -> InstanceOutcome:
+def _outcome(
+    runner: _Runner, claim: Claim, inst: Instance, idx: int, float_decs: list[Decision] | None
+) -> InstanceOutcome:
     s = runner.s
     top = _top_level(claim, s.level)
     float_lhs = {s.dtypes[0]: float_decs[0].lhs_value} if float_decs else {}
@@ -139,9 +151,15 @@ def _outcome(runner: _Runner, claim: Claim, inst: Instance, idx: int, float_decs
             up = _escalation_level(claim)
             if up is None:
                 d = _worst(float_decs)
-                return InstanceOutcome(idx, "inconclusive", "float", _dec_json(d),
-                                       "float failure (candidate) could not be escalated: the claim has no certified form",
-                                       False, float_lhs)
+                return InstanceOutcome(
+                    idx,
+                    "inconclusive",
+                    "float",
+                    _dec_json(d),
+                    "float failure (candidate) could not be escalated: the claim has no certified form",
+                    False,
+                    float_lhs,
+                )
             decs, why, lv = runner.decisive(claim, inst, idx, up)
     else:
         decs, why, lv = runner.decisive(claim, inst, idx, top)
@@ -154,17 +172,43 @@ def _outcome(runner: _Runner, claim: Claim, inst: Instance, idx: int, float_decs
         return InstanceOutcome(idx, "holds", lv, _dec_json(d), "", used_tol, float_lhs, top_lhs)
     if any(x.status == "fails" for x in decs) and lv in ("certified", "exact"):
         if claim.quantifier == "forall":
-            return InstanceOutcome(idx, "violated", lv, _dec_json(d), "certified failing comparison: " + d_label(decs),
-                                   used_tol, float_lhs, top_lhs)
+            return InstanceOutcome(
+                idx,
+                "violated",
+                lv,
+                _dec_json(d),
+                "certified failing comparison: " + d_label(decs),
+                used_tol,
+                float_lhs,
+                top_lhs,
+            )
         ref = claim.refute(inst) if claim.refute else None
         if ref is not None:
-            return InstanceOutcome(idx, "violated", ref.evidence, _dec_json(d),
-                                   "construction failed and the claim is refuted: " + ref.reason, used_tol, float_lhs, top_lhs)
-        return InstanceOutcome(idx, "inconclusive", lv, _dec_json(d),
-                               "construction failed (certified); the existential claim is unresolved, not refuted",
-                               used_tol, float_lhs, top_lhs)
-    why = "comparison undecided at the precision ceiling" if any(x.status == "unknown" for x in decs) else \
-        f"failure at {lv} level only (a candidate, not a violation)"
+            return InstanceOutcome(
+                idx,
+                "violated",
+                ref.evidence,
+                _dec_json(d),
+                "construction failed and the claim is refuted: " + ref.reason,
+                used_tol,
+                float_lhs,
+                top_lhs,
+            )
+        return InstanceOutcome(
+            idx,
+            "inconclusive",
+            lv,
+            _dec_json(d),
+            "construction failed (certified); the existential claim is unresolved, not refuted",
+            used_tol,
+            float_lhs,
+            top_lhs,
+        )
+    why = (
+        "comparison undecided at the precision ceiling"
+        if any(x.status == "unknown" for x in decs)
+        else f"failure at {lv} level only (a candidate, not a violation)"
+    )
     return InstanceOutcome(idx, "inconclusive", lv, _dec_json(d), why, used_tol, float_lhs, top_lhs)
 
 
@@ -173,7 +217,9 @@ def d_label(decs: Sequence[Decision]) -> str:
     return f"lhs={d.lhs} rhs={d.rhs} margin={d.margin:.3g}"
 
 
-def _float_stage(runner: _Runner, claim: Claim, insts: list[Instance], idxs: list[int]) -> dict[int, list[Decision] | None]:
+def _float_stage(
+    runner: _Runner, claim: Claim, insts: list[Instance], idxs: list[int]
+) -> dict[int, list[Decision] | None]:
     out: dict[int, list[Decision] | None] = {}
     if "float" not in claim.levels:
         return dict.fromkeys(idxs)
@@ -184,13 +230,15 @@ def _float_stage(runner: _Runner, claim: Claim, insts: list[Instance], idxs: lis
     for key, members in groups.items():
         try:
             decs = runner.evaluate(ctx, [insts[i] for i in members], claim, ("batch", key, tuple(members)))
-            out.update(zip(members, decs))
+            out.update(zip(members, decs, strict=True))
         except (InstanceError, RuntimeError, ValueError):
             out.update(dict.fromkeys(members))
     return out
 
 
-def _extra_dtypes(runner: _Runner, claim: Claim, insts: list[Instance], outcomes: list[InstanceOutcome]) -> dict[str, dict[str, float]]:
+def _extra_dtypes(
+    runner: _Runner, claim: Claim, insts: list[Instance], outcomes: list[InstanceOutcome]
+) -> dict[str, dict[str, float]]:
     """Deviation of each float dtype's lhs from the strongest level's value: evidence, never verdicts."""
     devs: dict[str, dict[str, float]] = {}
     ref = {o.index: o.top_lhs for o in outcomes if o.top_lhs is not None}
@@ -214,9 +262,20 @@ def _extra_dtypes(runner: _Runner, claim: Claim, insts: list[Instance], outcomes
 
 def _claim_verdict(runner: _Runner, claim: Claim, insts: list[Instance], eligible: list[int]) -> ClaimVerdict:
     if claim.uses_probes and not runner.s.probes:
-        return ClaimVerdict(claim.id, claim.statement, claim.quantifier, "inconclusive", None, 0,
-                            {"holds": 0, "violated": 0, "inconclusive": 0, "not-applicable": len(eligible)},
-                            None, None, {}, None, ("not checked: probes were disabled (--no-probes)",))
+        return ClaimVerdict(
+            claim.id,
+            claim.statement,
+            claim.quantifier,
+            "inconclusive",
+            None,
+            0,
+            {"holds": 0, "violated": 0, "inconclusive": 0, "not-applicable": len(eligible)},
+            None,
+            None,
+            {},
+            None,
+            ("not checked: probes were disabled (--no-probes)",),
+        )
     applies = [i for i in eligible if claim.precondition(insts[i])]
     notes: list[str] = []
     fl = _float_stage(runner, claim, insts, applies)
@@ -234,9 +293,15 @@ def _claim_verdict(runner: _Runner, claim: Claim, insts: list[Instance], eligibl
         if levels:
             # holds: the weakest level among the instances; violated: the strongest certificate
             evidence = max(levels, key=LEVELS.index) if violated else min(levels, key=LEVELS.index)
-    worst_o = violated[0] if violated else min(
-        (o for o in outcomes if o.comparison is not None),
-        key=lambda o: (o.status == "holds", (o.comparison or {}).get("margin", 0.0)), default=None)
+    worst_o = (
+        violated[0]
+        if violated
+        else min(
+            (o for o in outcomes if o.comparison is not None),
+            key=lambda o: (o.status == "holds", (o.comparison or {}).get("margin", 0.0)),
+            default=None,
+        )
+    )
     cex = None
     if violated:
         o = violated[0]
@@ -244,18 +309,37 @@ def _claim_verdict(runner: _Runner, claim: Claim, insts: list[Instance], eligibl
         # stamped with the id of the theorem checked: specs derived from others reuse their generators
         save_instance(replace(insts[o.index], theorem=runner.thm.id), path)
         spec = f" --spec {runner.s.spec_file}" if runner.s.spec_file else ""
-        cex = {"instance_index": o.index, "instance_file": str(path), "evidence": o.evidence,
-               "parameters": dict(insts[o.index].parameters), "detail": o.detail, **(o.comparison or {}),
-               "replay": f"{runner.s.replay_prefix} {runner.thm.id}{spec} --instance {path} --claim {claim.id} --level {o.evidence}"}
+        cex = {
+            "instance_index": o.index,
+            "instance_file": str(path),
+            "evidence": o.evidence,
+            "parameters": dict(insts[o.index].parameters),
+            "detail": o.detail,
+            **(o.comparison or {}),
+            "replay": f"{runner.s.replay_prefix} {runner.thm.id}{spec} --instance {path} "
+            f"--claim {claim.id} --level {o.evidence}",
+        }
     for o in outcomes:
         if o.status == "inconclusive" and o.detail and o.detail not in notes:
             notes.append(o.detail)
     tol = None
     if any(o.tolerance_used for o in outcomes):
         tol = "witness computed at finite precision: holds means within the stated tolerance (relative 2^-(prec/2))"
-    return ClaimVerdict(claim.id, claim.statement, claim.quantifier, status, evidence, len(outcomes), counts,
-                        (worst_o.comparison | {"instance_index": worst_o.index}) if worst_o and worst_o.comparison else None,
-                        cex, _extra_dtypes(runner, claim, insts, outcomes), tol, tuple(notes), tuple(outcomes))
+    return ClaimVerdict(
+        claim.id,
+        claim.statement,
+        claim.quantifier,
+        status,
+        evidence,
+        len(outcomes),
+        counts,
+        (worst_o.comparison | {"instance_index": worst_o.index}) if worst_o and worst_o.comparison else None,
+        cex,
+        _extra_dtypes(runner, claim, insts, outcomes),
+        tol,
+        tuple(notes),
+        tuple(outcomes),
+    )
 
 
 def _identity_verdicts(thm: Theorem) -> list[ClaimVerdict]:
@@ -265,22 +349,45 @@ def _identity_verdicts(thm: Theorem) -> list[ClaimVerdict]:
         proof = ident.prove()
         ok = bool(getattr(proof, "proved", False))
         notes = () if ok else ("the symbolic rewriting did not reduce the identity to zero: unresolved, not refuted",)
-        out.append(ClaimVerdict(ident.id, ident.statement, "forall", "holds" if ok else "inconclusive",
-                                "exact" if ok else None, 0, {"holds": int(ok), "violated": 0, "inconclusive": int(not ok)},
-                                {"identity": getattr(proof, "identity", str(proof)), "seconds": time.perf_counter() - t0,
-                                 "method": getattr(proof, "method", ""), "steps": list(getattr(proof, "steps", ()))},
-                                None, {}, None, notes, (), "symbolic"))
+        out.append(
+            ClaimVerdict(
+                ident.id,
+                ident.statement,
+                "forall",
+                "holds" if ok else "inconclusive",
+                "exact" if ok else None,
+                0,
+                {"holds": int(ok), "violated": 0, "inconclusive": int(not ok)},
+                {
+                    "identity": getattr(proof, "identity", str(proof)),
+                    "seconds": time.perf_counter() - t0,
+                    "method": getattr(proof, "method", ""),
+                    "steps": list(getattr(proof, "steps", ())),
+                },
+                None,
+                {},
+                None,
+                notes,
+                (),
+                "symbolic",
+            )
+        )
     return out
 
 
-def check_theorem(thm: Theorem, settings: CheckSettings | None = None, instances: Sequence[Instance] | None = None,
-                  claims: Sequence[str] | None = None) -> TheoremVerdict:
+def check_theorem(
+    thm: Theorem,
+    settings: CheckSettings | None = None,
+    instances: Sequence[Instance] | None = None,
+    claims: Sequence[str] | None = None,
+) -> TheoremVerdict:
     """Check every claim of `thm` (or those named in `claims`) on the given or generated instances."""
     s = settings or CheckSettings()
     unknown = sorted(set(s.drop) - {a.name for a in thm.assumptions})
     if unknown:
-        raise UsageError(f"--drop names unknown assumption(s) {unknown} of {thm.id}; "
-                         f"expected {[a.name for a in thm.assumptions]}")
+        raise UsageError(
+            f"--drop names unknown assumption(s) {unknown} of {thm.id}; expected {[a.name for a in thm.assumptions]}"
+        )
     if claims:
         bad = sorted(set(claims) - {c.id for c in thm.claims} - {c.id for c in thm.identities})
         if bad:
@@ -300,13 +407,17 @@ def check_theorem(thm: Theorem, settings: CheckSettings | None = None, instances
         ok = True
         for a in thm.assumptions:
             res = a.check(inst)
-            row = summary.setdefault(a.name, {"holds": 0, "violated": 0, "inconclusive": 0, "dropped": int(a.name in s.drop)})
+            row = summary.setdefault(
+                a.name, {"holds": 0, "violated": 0, "inconclusive": 0, "dropped": int(a.name in s.drop)}
+            )
             row[res.status] += 1
             if res.status != "holds" and a.name not in s.drop:
                 ok = False
                 if inst.origin != "random":
-                    notes.append(f"instance {i} does not meet assumption {a.name} ({res.status}, {res.evidence}): "
-                                 f"{res.detail}; its claims are not checked")
+                    notes.append(
+                        f"instance {i} does not meet assumption {a.name} ({res.status}, {res.evidence}): "
+                        f"{res.detail}; its claims are not checked"
+                    )
         if ok:
             eligible.append(i)
     runner.timings["assumptions"] = time.perf_counter() - t0
@@ -318,8 +429,9 @@ def check_theorem(thm: Theorem, settings: CheckSettings | None = None, instances
         notes.append("no instance met every assumption: nothing was checked")
     runner.timings["total"] = time.perf_counter() - t_all
     ctxs = tuple(c.describe() for c in runner.ctx.values())
-    return TheoremVerdict(thm.id, status, tuple(verdicts), summary, len(insts), len(eligible), s,
-                          dict(runner.timings), ctxs, tuple(notes))
+    return TheoremVerdict(
+        thm.id, status, tuple(verdicts), summary, len(insts), len(eligible), s, dict(runner.timings), ctxs, tuple(notes)
+    )
 
 
 def strongest(levels: Sequence[str]) -> str:

@@ -17,7 +17,7 @@ def _shape_ok(value: MatrixValue, shape: Any, where: str) -> None:
         if not isinstance(value, tuple) or len(value) != len(shape):
             got = len(value) if isinstance(value, tuple) else "a single matrix"
             raise InstanceError(f"{where}: expected a list of {len(shape)} matrices but got {got}")
-        for k, (v, s) in enumerate(zip(value, shape)):
+        for k, (v, s) in enumerate(zip(value, shape, strict=True)):
             _shape_ok(v, tuple(s), f"{where}[{k}]")
         return
     if isinstance(value, tuple):
@@ -39,7 +39,7 @@ def _read_matrix_value(raw: Any, shape: Any, where: str) -> MatrixValue:
 def check_parameters(theorem: Theorem, params: Mapping[str, Any]) -> dict[str, int]:
     """Validate a parameter dict against the theorem's declared parameters and constraints."""
     if not isinstance(params, Mapping):
-        raise InstanceError("'parameters' must be an object such as {\"D\": 3, \"L\": 2, \"R\": 1}")
+        raise InstanceError('\'parameters\' must be an object such as {"D": 3, "L": 2, "R": 1}')
     names = {p.name for p in theorem.parameters}
     unknown = sorted(set(params) - names)
     if unknown:
@@ -88,15 +88,19 @@ def instance_from_json(theorem: Theorem, data: Any, origin: str = "file") -> Ins
         _shape_ok(mats[name], shape, f"matrices.{name}")
     aux: dict[str, MatrixValue] = {}
     for name, value in (data.get("aux") or {}).items():
-        aux[name] = (tuple(RatMatrix.from_rows(m, f"aux.{name}[{k}]") for k, m in enumerate(value))
-                     if value and isinstance(value[0], list) and value[0] and isinstance(value[0][0], list)
-                     else RatMatrix.from_rows(value, f"aux.{name}"))
+        aux[name] = (
+            tuple(RatMatrix.from_rows(m, f"aux.{name}[{k}]") for k, m in enumerate(value))
+            if value and isinstance(value[0], list) and value[0] and isinstance(value[0][0], list)
+            else RatMatrix.from_rows(value, f"aux.{name}")
+        )
     options = data.get("options") or {}
     if not isinstance(options, Mapping):
         raise InstanceError("'options' must be an object")
     unknown_opts = sorted(set(options) - set(theorem.options_schema))
     if unknown_opts:
-        raise InstanceError(f"unknown option(s) {unknown_opts} for {theorem.id}; expected {sorted(theorem.options_schema)}")
+        raise InstanceError(
+            f"unknown option(s) {unknown_opts} for {theorem.id}; expected {sorted(theorem.options_schema)}"
+        )
     seed = data.get("seed")
     return Instance(theorem.id, params, mats, aux, dict(options), origin, seed if isinstance(seed, int) else None)
 
@@ -109,7 +113,9 @@ def load_instance(theorem: Theorem, path: str | Path) -> Instance:
     try:
         data = json.loads(p.read_text())
     except json.JSONDecodeError as e:
-        raise InstanceError(f"instance file {p} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+        raise InstanceError(
+            f"instance file {p} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}"
+        ) from None
     except UnicodeDecodeError:
         raise InstanceError(f"instance file {p} is not UTF-8 text") from None
     return instance_from_json(theorem, data, origin=str(p))
@@ -119,8 +125,11 @@ def instance_to_json(inst: Instance) -> dict[str, Any]:
     def enc(v: MatrixValue) -> Any:
         return [m.to_json() for m in v] if isinstance(v, tuple) else v.to_json()
 
-    out: dict[str, Any] = {"theorem": inst.theorem, "parameters": dict(inst.parameters),
-                           "matrices": {k: enc(v) for k, v in inst.matrices.items()}}
+    out: dict[str, Any] = {
+        "theorem": inst.theorem,
+        "parameters": dict(inst.parameters),
+        "matrices": {k: enc(v) for k, v in inst.matrices.items()},
+    }
     if inst.aux:
         out["aux"] = {k: enc(v) for k, v in inst.aux.items()}
     if inst.options:

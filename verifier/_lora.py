@@ -63,4 +63,4 @@ def lora_adapters(ctx: Context, weights: Sequence[Any], target: Any,
 
 def adapted_weights(ctx: Context, weights: Sequence[Any], adapters: Sequence[tuple[Any, Any] | None]) -> list[Any]:
     """W_l + B_l A_l for each layer (W_l itself where the adapter is None)."""
-    return [w if ad is None else ctx.add(w, ctx.mm(ad[0], ad[1])) for w, ad in zip(weights, adapters)]
+    return [w if ad is None else ctx.add(w, ctx.mm(ad[0], ad[1])) for w, ad in zip(weights, adapters, strict=True)]

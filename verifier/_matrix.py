@@ -127,9 +127,9 @@ class RatMatrix:
     def __add__(self, other: RatMatrix) -> RatMatrix:
         if self.shape != other.shape:
             raise InstanceError(f"cannot add {self.shape} and {other.shape}")
-        return RatMatrix(self.nrows, self.ncols, tuple(x + y for x, y in zip(self.entries, other.entries)))
+        return RatMatrix(self.nrows, self.ncols, tuple(x + y for x, y in zip(self.entries, other.entries, strict=True)))
 
     def __sub__(self, other: RatMatrix) -> RatMatrix:
         if self.shape != other.shape:
             raise InstanceError(f"cannot subtract {other.shape} from {self.shape}")
-        return RatMatrix(self.nrows, self.ncols, tuple(x - y for x, y in zip(self.entries, other.entries)))
+        return RatMatrix(self.nrows, self.ncols, tuple(x - y for x, y in zip(self.entries, other.entries, strict=True)))

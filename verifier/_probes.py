@@ -13,15 +13,21 @@ from verifier._matrix import RatMatrix
 
 def _residual(ws, bs, as_, wbar):  # type: ignore[no-untyped-def]
     out = None
-    for w, b, a in zip(ws, bs, as_):
+    for w, b, a in zip(ws, bs, as_, strict=True):
         layer = w + b @ a
         out = layer if out is None else layer @ out
     return out - wbar
 
 
-def linear_lora_probes(weights: Sequence[RatMatrix], target: RatMatrix, rank: int, rng: np.random.Generator,
-                       restarts: int = 3, steps: int = 300,
-                       warm: Sequence[tuple[np.ndarray, np.ndarray] | None] | None = None) -> dict[str, tuple[RatMatrix, ...]]:
+def linear_lora_probes(
+    weights: Sequence[RatMatrix],
+    target: RatMatrix,
+    rank: int,
+    rng: np.random.Generator,
+    restarts: int = 3,
+    steps: int = 300,
+    warm: Sequence[tuple[np.ndarray, np.ndarray] | None] | None = None,
+) -> dict[str, tuple[RatMatrix, ...]]:
     """Rank-`rank` adapters that try to minimise ||prod(W_l + B_l A_l) - target||_2.
 
     Returns aux matrices "probe_B" and "probe_A": K probes x L layers, flattened probe-major.
@@ -56,8 +62,12 @@ def _search(torch, weights, target, rank, rng, restarts, steps, warm):  # type: 
         loss.backward()
         opt.step()
     for k in range(restarts):
-        found.append([(b[k].detach().numpy().copy(), a[k].detach().numpy().copy()) for b, a in zip(bs, as_)])
-    found.append([(rng.standard_normal((d, rank)) / np.sqrt(d), rng.standard_normal((rank, d)) / np.sqrt(d)) for _ in ws])
+        found.append(
+            [(b[k].detach().numpy().copy(), a[k].detach().numpy().copy()) for b, a in zip(bs, as_, strict=True)]
+        )
+    found.append(
+        [(rng.standard_normal((d, rank)) / np.sqrt(d), rng.standard_normal((rank, d)) / np.sqrt(d)) for _ in ws]
+    )
     if warm is not None:
         found.append([(np.zeros((d, rank)), np.zeros((rank, d))) if ad is None else ad for ad in warm])
     flat_b = tuple(RatMatrix.from_numpy(b) for probe in found for b, _ in probe)

@@ -79,7 +79,7 @@ def _build(L: int, form: str = "svd", variant: str = "correct") -> _Construction
         raise ValueError("L must be >= 1")
     if form not in ("svd", "rank_factor"):
         raise ValueError(f"unknown form {form!r}")
-    if variant not in _VARIANTS or L < {"swapped": 2, "reversed_A": 3}.get(variant, 1):
+    if variant not in _VARIANTS or {"swapped": 2, "reversed_A": 3}.get(variant, 1) > L:
         raise ValueError(f"bad variant {variant!r} for L={L}")
     D = sympy.Symbol("D", integer=True, positive=True)
     W = tuple(MatrixSymbol(f"W_{l}", D, D) for l in range(1, L + 1))
@@ -93,7 +93,7 @@ def _build(L: int, form: str = "svd", variant: str = "correct") -> _Construction
     F = tuple(MatrixSymbol(f"F_{l}", k[l - 1], D) for l in range(1, L + 1))
     blocks = {"C": C, "F": F, "Cb": sympy.BlockMatrix([list(C)]),
               "Fb": sympy.BlockMatrix([[f] for f in F])}
-    return _Construction(L, form, variant, D, W, tuple(MatMul(c, f) for c, f in zip(C, F)), blocks)
+    return _Construction(L, form, variant, D, W, tuple(MatMul(c, f) for c, f in zip(C, F, strict=True)), blocks)
 
 
 def _A(c: _Construction, l: int) -> MatrixExpr:
@@ -312,10 +312,8 @@ def _numeric_residual(L: int, D: int, seed: int, form: str, variant: str) -> flo
                 order = range(l + 1, L + 1) if variant == "reversed_A" else range(L, l, -1)
                 for j in order:
                     A = A * W[j - 1]
-                if variant == "swapped" and l == 2:
-                    d = S.inv() * T[l - 1] * A.inv()
-                else:
-                    d = A.inv() * T[l - 1] * S.inv()
+                swapped = variant == "swapped" and l == 2
+                d = S.inv() * T[l - 1] * A.inv() if swapped else A.inv() * T[l - 1] * S.inv()
                 dW.append(d)
                 S = (W[l - 1] + d) * S
         except ValueError:  # singular partial product: resample

@@ -63,11 +63,11 @@ class TFN:
     options: TFNOptions = TFNOptions()
 
     @property
-    def L(self) -> int:  # noqa: N802 (the paper's name)
+    def L(self) -> int:
         return len(self.w1)
 
     @property
-    def H(self) -> int:  # noqa: N802
+    def H(self) -> int:
         return len(self.wq[0])
 
 

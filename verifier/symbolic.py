@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def prove_telescoping(L: int, form: str = "svd") -> Any:  # noqa: N803 (the paper's name)
+def prove_telescoping(L: int, form: str = "svd") -> Any:
     """Prove the R-LIN telescoping identity for depth L with SymPy matrix expressions (any D)."""
     from verifier._symbolic import prove_telescoping as _prove
 

@@ -21,15 +21,24 @@ def _planted(name: str):  # type: ignore[no-untyped-def]
     return load_spec_file(f"{PLANTED}:{name}")[0]
 
 
-@pytest.mark.parametrize(("name", "claim", "evidence"), [
-    ("R_LIN_WRONG_OPT", "no-better-adapters", "certified"),
-    ("R_LIN_THRESHOLD_MINUS_ONE", "exact-above-threshold", "exact"),
-])
-def test_planted_claim_is_refuted_with_replayable_certificate(tmp_path: Path, name: str, claim: str,
-                                                              evidence: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "claim", "evidence"),
+    [
+        ("R_LIN_WRONG_OPT", "no-better-adapters", "certified"),
+        ("R_LIN_THRESHOLD_MINUS_ONE", "exact-above-threshold", "exact"),
+    ],
+)
+def test_planted_claim_is_refuted_with_replayable_certificate(
+    tmp_path: Path, name: str, claim: str, evidence: str
+) -> None:
     thm = _planted(name)
-    settings = CheckSettings(examples=12, seed=1, out_dir=str(tmp_path), spec_file=f"{PLANTED}:{name}",
-                             replay_prefix=f"{sys.executable} -m verifier check")
+    settings = CheckSettings(
+        examples=12,
+        seed=1,
+        out_dir=str(tmp_path),
+        spec_file=f"{PLANTED}:{name}",
+        replay_prefix=f"{sys.executable} -m verifier check",
+    )
     v = check_theorem(thm, settings, claims=[claim])
     c = v.claims[0]
     assert c.status == "violated" and v.status == "violated"
@@ -37,12 +46,15 @@ def test_planted_claim_is_refuted_with_replayable_certificate(tmp_path: Path, na
     cx = c.counterexample
     assert cx is not None and Path(cx["instance_file"]).is_file()
     # the replay command reproduces the violation (exit code 1) from the instance file alone
-    r = subprocess.run(shlex.split(cx["replay"]) + ["--quiet"], capture_output=True, text=True)
+    r = subprocess.run([*shlex.split(cx["replay"]), "--quiet"], capture_output=True, text=True)
     assert r.returncode == 1, r.stdout + r.stderr
 
 
 def test_true_spec_is_not_violated_on_the_same_instances(tmp_path: Path) -> None:
-    v = check_theorem(get_theorem("R-LIN"), CheckSettings(examples=12, seed=1, out_dir=str(tmp_path)),
-                      claims=["no-better-adapters", "exact-above-threshold"])
+    v = check_theorem(
+        get_theorem("R-LIN"),
+        CheckSettings(examples=12, seed=1, out_dir=str(tmp_path)),
+        claims=["no-better-adapters", "exact-above-threshold"],
+    )
     assert all(c.status == "holds" for c in v.claims)
     assert all(c.counts["violated"] == 0 for c in v.claims)

@@ -93,7 +93,7 @@ class Context:
     def mm(self, *ms: Any) -> Any: raise NotImplementedError
     def add(self, a: Any, b: Any) -> Any: raise NotImplementedError
     def sub(self, a: Any, b: Any) -> Any: raise NotImplementedError
-    def T(self, a: Any) -> Any: raise NotImplementedError  # noqa: N802 (math notation)
+    def T(self, a: Any) -> Any: raise NotImplementedError
     def inv(self, a: Any) -> Any: raise NotImplementedError
     def eye(self, n: int) -> Any: raise NotImplementedError
     def zeros(self, m: int, n: int) -> Any: raise NotImplementedError

@@ -49,7 +49,9 @@ class CertifiedContext(Context):
 
     def __init__(self, prec: int = 170, max_prec: int = 1360) -> None:
         if not 53 <= prec <= max_prec:
-            raise UsageError(f"certified precision must satisfy 53 <= prec <= max_prec, got prec={prec}, max_prec={max_prec}")
+            raise UsageError(
+                f"certified precision must satisfy 53 <= prec <= max_prec, got prec={prec}, max_prec={max_prec}"
+            )
         self.prec = prec
         self.max_prec = max_prec
 
@@ -79,7 +81,8 @@ class CertifiedContext(Context):
         with working_prec(self.prec):
             return a - b
 
-    def T(self, a: Any) -> Any: return a.transpose()  # noqa: N802
+    def T(self, a: Any) -> Any:
+        return a.transpose()
 
     def inv(self, a: arb_mat) -> arb_mat:
         with working_prec(self.prec):
@@ -91,8 +94,11 @@ class CertifiedContext(Context):
                     f"prec={self.prec} bits; it may be singular, or try a higher prec"
                 ) from None
 
-    def eye(self, n: int) -> arb_mat: return cl.identity(n)
-    def zeros(self, m: int, n: int) -> arb_mat: return arb_mat(m, n)
+    def eye(self, n: int) -> arb_mat:
+        return cl.identity(n)
+
+    def zeros(self, m: int, n: int) -> arb_mat:
+        return arb_mat(m, n)
 
     def cols(self, a: Any, start: int, stop: int) -> Any:
         return cl.submatrix(a, range(a.nrows()), range(start, min(stop, a.ncols())))
@@ -100,7 +106,8 @@ class CertifiedContext(Context):
     def rows(self, a: Any, start: int, stop: int) -> Any:
         return cl.submatrix(a, range(start, min(stop, a.nrows())), range(a.ncols()))
 
-    def shape(self, a: Any) -> tuple[int, int]: return (a.nrows(), a.ncols())
+    def shape(self, a: Any) -> tuple[int, int]:
+        return (a.nrows(), a.ncols())
 
     def scale(self, a: Any, c: float) -> Any:
         with working_prec(self.prec):
@@ -113,7 +120,8 @@ class CertifiedContext(Context):
     def sv(self, a: arb_mat, i: int) -> arb:
         return cl.singular_value(a, i, self.prec)
 
-    def ones(self, m: int, n: int) -> arb_mat: return arb_mat(m, n, [1] * (m * n))
+    def ones(self, m: int, n: int) -> arb_mat:
+        return arb_mat(m, n, [1] * (m * n))
 
     def relu(self, a: arb_mat) -> arb_mat:
         out = []
@@ -166,5 +174,15 @@ class CertifiedContext(Context):
             status = "holds" if holds else "fails" if fails else "unknown"
             lm, lr = arb_str(lhs)
             rm, rr = arb_str(rhs)
-            return [Decision(status, lm, rm, lr, rr, _to_float(margin),
-                             None if cmp.tol is None else arb_str(tol)[0], _to_float(lhs))]
+            return [
+                Decision(
+                    status,
+                    lm,
+                    rm,
+                    lr,
+                    rr,
+                    _to_float(margin),
+                    None if cmp.tol is None else arb_str(tol)[0],
+                    _to_float(lhs),
+                )
+            ]

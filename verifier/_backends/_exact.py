@@ -50,7 +50,7 @@ class ExactContext(Context):
 
     def add(self, a: Any, b: Any) -> Any: return a + b
     def sub(self, a: Any, b: Any) -> Any: return a - b
-    def T(self, a: Any) -> Any: return a.transpose()  # noqa: N802
+    def T(self, a: Any) -> Any: return a.transpose()
 
     def inv(self, a: fmpq_mat) -> fmpq_mat:
         try:

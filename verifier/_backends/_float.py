@@ -54,8 +54,13 @@ class FloatContext(Context):
         self.compute = self.dtype if dtype in ("float64", "float32") else torch.float32
 
     def describe(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"name": self.name, "level": self.level, "dtype": self.dtype_name,
-                             "device": str(self.device), "tf32": self.tf32}
+        d: dict[str, Any] = {
+            "name": self.name,
+            "level": self.level,
+            "dtype": self.dtype_name,
+            "device": str(self.device),
+            "tf32": self.tf32,
+        }
         if self.device.type == "cuda":
             d["device_name"] = torch.cuda.get_device_name(self.device)
         if self.compute != self.dtype:
@@ -82,9 +87,14 @@ class FloatContext(Context):
             out = torch.matmul(out, m)
         return out
 
-    def add(self, a: Any, b: Any) -> Any: return a + b
-    def sub(self, a: Any, b: Any) -> Any: return a - b
-    def T(self, a: Any) -> Any: return a.transpose(-1, -2)  # noqa: N802
+    def add(self, a: Any, b: Any) -> Any:
+        return a + b
+
+    def sub(self, a: Any, b: Any) -> Any:
+        return a - b
+
+    def T(self, a: Any) -> Any:
+        return a.transpose(-1, -2)
 
     def inv(self, a: torch.Tensor) -> torch.Tensor:
         return self._lowp(torch.linalg.inv(a.to(self.compute)))
@@ -95,10 +105,17 @@ class FloatContext(Context):
     def zeros(self, m: int, n: int) -> torch.Tensor:
         return torch.zeros(m, n, dtype=self.dtype, device=self.device)
 
-    def cols(self, a: Any, start: int, stop: int) -> Any: return a[..., :, start:stop]
-    def rows(self, a: Any, start: int, stop: int) -> Any: return a[..., start:stop, :]
-    def shape(self, a: Any) -> tuple[int, int]: return (a.shape[-2], a.shape[-1])
-    def scale(self, a: Any, c: float) -> Any: return a * c
+    def cols(self, a: Any, start: int, stop: int) -> Any:
+        return a[..., :, start:stop]
+
+    def rows(self, a: Any, start: int, stop: int) -> Any:
+        return a[..., start:stop, :]
+
+    def shape(self, a: Any) -> tuple[int, int]:
+        return (a.shape[-2], a.shape[-1])
+
+    def scale(self, a: Any, c: float) -> Any:
+        return a * c
 
     def svd(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         u, _s, vh = torch.linalg.svd(a.to(self.compute))
@@ -113,7 +130,8 @@ class FloatContext(Context):
     def ones(self, m: int, n: int) -> torch.Tensor:
         return torch.ones(m, n, dtype=self.dtype, device=self.device)
 
-    def relu(self, a: torch.Tensor) -> torch.Tensor: return torch.relu(a)
+    def relu(self, a: torch.Tensor) -> torch.Tensor:
+        return torch.relu(a)
 
     def softmax_cols(self, a: torch.Tensor) -> torch.Tensor:
         return torch.softmax(a.to(self.compute), dim=-2).to(self.dtype)
@@ -129,17 +147,29 @@ class FloatContext(Context):
         rhs = torch.as_tensor(cmp.rhs).to(torch.float64).reshape(-1).cpu()
         n = max(lhs.numel(), rhs.numel())
         lhs, rhs = lhs.expand(n), rhs.expand(n)
-        scale = torch.as_tensor(cmp.scale if cmp.scale is not None else 0.0).to(torch.float64).reshape(-1).cpu().expand(n)
+        scale = (
+            torch.as_tensor(cmp.scale if cmp.scale is not None else 0.0).to(torch.float64).reshape(-1).cpu().expand(n)
+        )
         # A float verdict only screens: "holds" within sqrt(eps) of the sides' size, and a
         # failure is a candidate that the checker escalates to certified arithmetic.
-        slack = self.eps ** 0.5 * (1 + lhs.abs() + rhs.abs() + scale.abs())
+        slack = self.eps**0.5 * (1 + lhs.abs() + rhs.abs() + scale.abs())
         diff = lhs - rhs
         margin = {"<=": -diff, ">=": diff, "==": -diff.abs()}[cmp.relation]
         out = []
         for k in range(n):
             ok = bool(margin[k] >= -slack[k])
-            out.append(Decision("holds" if ok else "fails", f"{lhs[k].item():.17g}", f"{rhs[k].item():.17g}",
-                                None, None, float(margin[k]), f"{slack[k].item():.3g}", float(lhs[k])))
+            out.append(
+                Decision(
+                    "holds" if ok else "fails",
+                    f"{lhs[k].item():.17g}",
+                    f"{rhs[k].item():.17g}",
+                    None,
+                    None,
+                    float(margin[k]),
+                    f"{slack[k].item():.3g}",
+                    float(lhs[k]),
+                )
+            )
         return out
 
 

@@ -51,7 +51,7 @@ class MpContext(Context):
         with mp.workdps(self.dps):
             return a - b
 
-    def T(self, a: Any) -> Any: return a.T  # noqa: N802
+    def T(self, a: Any) -> Any: return a.T
 
     def inv(self, a: Any) -> Any:
         with mp.workdps(self.dps):

@@ -29,8 +29,7 @@ def environment() -> dict[str, Any]:
         torch = sys.modules["torch"]
         if torch.cuda.is_available():
             dev = f"cuda ({torch.cuda.get_device_name(0)})"
-    return {"python": platform.python_version(), "platform": platform.platform(), "libraries": libs,
-            "cuda": dev}
+    return {"python": platform.python_version(), "platform": platform.platform(), "libraries": libs, "cuda": dev}
 
 
 def _claim(c: ClaimVerdict) -> dict[str, Any]:
@@ -61,8 +60,10 @@ def theorem_entry(thm: Theorem, v: TheoremVerdict) -> dict[str, Any]:
         "depends_on": list(thm.depends_on),
         "interpretation": thm.interpretation,
         "parameters": [{"name": p.name, "description": p.description} for p in thm.parameters],
-        "assumptions": [{"name": a.name, "statement": a.statement, "instances": v.assumptions.get(a.name, {})}
-                        for a in thm.assumptions],
+        "assumptions": [
+            {"name": a.name, "statement": a.statement, "instances": v.assumptions.get(a.name, {})}
+            for a in thm.assumptions
+        ],
         "construction": thm.construction_summary,
         "status": v.status,
         "instances": v.instances,
@@ -75,14 +76,21 @@ def theorem_entry(thm: Theorem, v: TheoremVerdict) -> dict[str, Any]:
     }
 
 
-def report_document(pairs: Sequence[tuple[Theorem, TheoremVerdict]], command: str = "",
-                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def report_document(
+    pairs: Sequence[tuple[Theorem, TheoremVerdict]], command: str = "", extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The whole report as a JSON-ready dict."""
     statuses = [v.status for _, v in pairs]
-    overall = "violated" if "violated" in statuses else "inconclusive" if "inconclusive" in statuses or not statuses else "holds"
+    overall = (
+        "violated"
+        if "violated" in statuses
+        else "inconclusive"
+        if "inconclusive" in statuses or not statuses
+        else "holds"
+    )
     doc = {
         "schema": SCHEMA_ID,
-        "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "command": command,
         "status": overall,
         "environment": environment(),

@@ -15,20 +15,32 @@ def _side(v: str | None, r: str | None) -> str:
 
 def render_markdown(doc: dict[str, Any]) -> str:
     """A reviewer's summary: per theorem, per claim status, evidence, margins, counterexamples."""
-    out = [f"# Verification report ({doc['status'].upper()})", "",
-           f"Generated {doc['generated']} by `{doc.get('command') or 'verifier'}`.", "",
-           "Evidence levels, weakest first: float < mp (high precision) < certified (ball arithmetic) < exact. "
-           "A claim is *violated* only with a certified or exact counterexample; a claim that holds holds on every "
-           "instance checked, at the evidence level shown.", "",
-           "| theorem | status | claims | instances |", "|---|---|---|---|"]
+    out = [
+        f"# Verification report ({doc['status'].upper()})",
+        "",
+        f"Generated {doc['generated']} by `{doc.get('command') or 'verifier'}`.",
+        "",
+        "Evidence levels, weakest first: float < mp (high precision) < certified (ball arithmetic) < exact. "
+        "A claim is *violated* only with a certified or exact counterexample; a claim that holds holds on every "
+        "instance checked, at the evidence level shown.",
+        "",
+        "| theorem | status | claims | instances |",
+        "|---|---|---|---|",
+    ]
     for t in doc["theorems"]:
         counts = {s: sum(c["status"] == s for c in t["claims"]) for s in _BADGE}
         summ = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         out.append(f"| {t['id']} | **{_BADGE[t['status']]}** | {summ} | {t['eligible_instances']}/{t['instances']} |")
     for t in doc["theorems"]:
-        out += ["", f"## {t['id']}: {t['title']}", "",
-                f"**Status: {_BADGE[t['status']]}**. Source: {t['source']} (confidence: {t['confidence']}).", "",
-                t["statement"], ""]
+        out += [
+            "",
+            f"## {t['id']}: {t['title']}",
+            "",
+            f"**Status: {_BADGE[t['status']]}**. Source: {t['source']} (confidence: {t['confidence']}).",
+            "",
+            t["statement"],
+            "",
+        ]
         if t.get("depends_on"):
             out.append(f"Depends on: {', '.join(t['depends_on'])}.\n")
         if t.get("interpretation"):
@@ -39,38 +51,55 @@ def render_markdown(doc: dict[str, Any]) -> str:
             for a in t["assumptions"]:
                 n = a["instances"]
                 dropped = " (dropped)" if n.get("dropped") else ""
-                out.append(f"| {a['name']}{dropped} | {a['statement']} | {n.get('holds', 0)} | {n.get('violated', 0)} | "
-                           f"{n.get('inconclusive', 0)} |")
+                out.append(
+                    f"| {a['name']}{dropped} | {a['statement']} | {n.get('holds', 0)} | {n.get('violated', 0)} | "
+                    f"{n.get('inconclusive', 0)} |"
+                )
             out.append("")
         out += ["| claim | status | evidence | instances | lhs | rhs | margin |", "|---|---|---|---|---|---|---|"]
         for c in t["claims"]:
             w = c.get("worst") or {}
-            out.append(f"| {c['id']} | **{_BADGE[c['status']]}** | {c['evidence'] or '-'} | {c['instances']} | "
-                       f"{_side(w.get('lhs'), w.get('lhs_radius'))} | {_side(w.get('rhs'), w.get('rhs_radius'))} | "
-                       f"{w['margin']:.3g} |" if "margin" in w else
-                       f"| {c['id']} | **{_BADGE[c['status']]}** | {c['evidence'] or '-'} | {c['instances']} | - | - | - |")
+            out.append(
+                f"| {c['id']} | **{_BADGE[c['status']]}** | {c['evidence'] or '-'} | {c['instances']} | "
+                f"{_side(w.get('lhs'), w.get('lhs_radius'))} | {_side(w.get('rhs'), w.get('rhs_radius'))} | "
+                f"{w['margin']:.3g} |"
+                if "margin" in w
+                else f"| {c['id']} | **{_BADGE[c['status']]}** | {c['evidence'] or '-'} | "
+                f"{c['instances']} | - | - | - |"
+            )
         for c in t["claims"]:
             extra = []
             if (c.get("worst") or {}).get("label"):
-                extra.append(f"- closest comparison (instance {c['worst'].get('instance_index')}): {c['worst']['label']}")
+                extra.append(
+                    f"- closest comparison (instance {c['worst'].get('instance_index')}): {c['worst']['label']}"
+                )
             if c.get("tolerance"):
                 extra.append(f"- tolerance: {c['tolerance']}")
             for dt, dev in (c.get("float_deviation") or {}).items():
-                extra.append(f"- {dt} deviation from the strongest level: max abs {dev['max_abs']:.3g}, "
-                             f"max rel {dev['max_rel']:.3g} (float evidence, never a verdict)")
+                extra.append(
+                    f"- {dt} deviation from the strongest level: max abs {dev['max_abs']:.3g}, "
+                    f"max rel {dev['max_rel']:.3g} (float evidence, never a verdict)"
+                )
             for n in c.get("notes", []):
                 extra.append(f"- note: {n}")
             cx = c.get("counterexample")
             if cx:
-                extra += [f"- **counterexample** ({cx['evidence']}): instance `{cx['instance_file']}`, "
-                          f"parameters {cx['parameters']}; {cx['detail']}",
-                          f"- replay: `{cx['replay']}`"]
+                extra += [
+                    f"- **counterexample** ({cx['evidence']}): instance `{cx['instance_file']}`, "
+                    f"parameters {cx['parameters']}; {cx['detail']}",
+                    f"- replay: `{cx['replay']}`",
+                ]
             if extra:
                 out += ["", f"**{c['id']}** — {c['statement']}", *extra]
         t_ = t["timings"]
         out += ["", "Timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in t_.items())]
     env = doc["environment"]
-    out += ["", "## Environment", "",
-            f"Python {env['python']}; " + ", ".join(f"{k} {v}" for k, v in env["libraries"].items() if v) +
-            f"; float device: {env['cuda']}."]
+    out += [
+        "",
+        "## Environment",
+        "",
+        f"Python {env['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in env["libraries"].items() if v)
+        + f"; float device: {env['cuda']}.",
+    ]
     return "\n".join(out) + "\n"
