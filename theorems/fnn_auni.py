@@ -143,5 +143,6 @@ A_UNI = register_theorem(Theorem(
                     "A positive s_min is shown by a certified lower bound >= 2^-80; smaller values stay inconclusive "
                     "unless an exact determinant is zero (then the instance violates A-UNI)."),
     default_examples=12,
+    generic_instances=True,  # a probability-one statement: null-set instances do not refute it
     options_schema=dict(DOMAIN_OPTIONS),
 ))

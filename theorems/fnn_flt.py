@@ -230,5 +230,6 @@ R_FLT = register_theorem(Theorem(
                     "random too: if the first layer is active on all of X (an open condition), final-layer tuning "
                     "represents fbar exactly; the verifier refutes such instances with an exact construction."),
     default_examples=10,
+    generic_instances=True,  # a probability-one statement: null-set instances do not refute it
     options_schema=dict(DOMAIN_OPTIONS),
 ))

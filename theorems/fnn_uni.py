@@ -93,9 +93,10 @@ def _ranks(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
 def _sweep(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
     inst = b.instances[0]
     thr = uni_threshold_of(inst)
-    rows = sweep_uniform(inst, r_max=thr, stop_at_first=True)
+    # Sweep from R' = 0 when the threshold is 0 (every E_i = 0: biases alone must do).
+    rows = sweep_uniform(inst, r_max=thr, stop_at_first=True, r_min=min(thr, 1))
     first = first_exact(rows)
-    if first == 0:  # the construction itself missed at the threshold: the sweep says nothing
+    if first is None:  # the construction itself missed at the threshold: the sweep says nothing
         raise InstanceError(f"sweep inconclusive: at R' = {thr} the construction is not certified exact "
                             f"({rows[-1].get('note', '')})")
     return [Comparison("first R' at which the uniform construction is exact on X (sweep R' = 1, 2, ...)",

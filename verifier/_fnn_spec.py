@@ -252,8 +252,9 @@ def construction_exact(ctx: Any, built: Built) -> tuple[bool, str]:
     return not bad, ("" if not bad else "not exact: " + bad[0])
 
 
-def sweep_uniform(inst: Instance, r_max: int | None = None, stop_at_first: bool = False) -> list[dict[str, Any]]:
-    """The uniform construction swept over R' = 1..r_max in exact arithmetic (JSON-friendly rows).
+def sweep_uniform(inst: Instance, r_max: int | None = None, stop_at_first: bool = False,
+                  r_min: int = 1) -> list[dict[str, Any]]:
+    """The uniform construction swept over R' = r_min..r_max in exact arithmetic (JSON-friendly rows).
 
     Each row: R, whether the construction is exact on all of X (certified: ReLUs active, affine maps
     equal), and whether the all-active certificate proves that no rank-R' adapters can be exact.
@@ -264,7 +265,7 @@ def sweep_uniform(inst: Instance, r_max: int | None = None, stop_at_first: bool 
     ctx = get_context("exact")
     rows = []
     blocks = uniform_blocks(inst.parameters)
-    for r in range(1, (r_max or d) + 1):
+    for r in range(r_min, (d if r_max is None else r_max) + 1):
         row: dict[str, Any] = {"R": r}
         try:
             with ctx.session():
@@ -281,9 +282,9 @@ def sweep_uniform(inst: Instance, r_max: int | None = None, stop_at_first: bool 
     return rows
 
 
-def first_exact(rows: Sequence[Mapping[str, Any]]) -> int:
-    """The first R of a sweep at which the construction is exact (0 if none)."""
-    return next((int(r["R"]) for r in rows if r["exact_on_X"]), 0)
+def first_exact(rows: Sequence[Mapping[str, Any]]) -> int | None:
+    """The first R of a sweep at which the construction is exact (None if none)."""
+    return next((int(r["R"]) for r in rows if r["exact_on_X"]), None)
 
 
 def float_warm_start(inst: Instance, blocks: Blocks, ranks: Sequence[int],

@@ -32,6 +32,14 @@ def _dec(x: Any) -> str:
         return f"{q.p}/{q.q} (~{mp.nstr(mpf(int(q.p)) / int(q.q), 15)})"
 
 
+def _qfloat(q: fmpq) -> float:
+    """Nearest float of a rational with arbitrarily large numerator/denominator (+-inf past the range)."""
+    try:
+        return int(q.p) / int(q.q)  # int true division rounds correctly and does not overflow early
+    except OverflowError:
+        return float("inf") if q > 0 else float("-inf")
+
+
 class ExactContext(Context):
     """Rationals: every operation is exact, comparisons are decided outright."""
 
@@ -103,5 +111,4 @@ class ExactContext(Context):
         ok = {"<=": diff <= tol, ">=": diff >= -tol, "==": abs(diff) <= tol}[cmp.relation]
         margin = {"<=": -diff, ">=": diff, "==": -abs(diff)}[cmp.relation]
         return [Decision("holds" if ok else "fails", _dec(lhs), _dec(rhs), "0", "0",
-                         float(margin.p) / float(margin.q) if margin.q else 0.0,
-                         None if tol == 0 else _dec(tol), float(lhs.p) / float(lhs.q))]
+                         _qfloat(margin), None if tol == 0 else _dec(tol), _qfloat(lhs))]

@@ -1,0 +1,192 @@
+"""`verifier search`: Hypothesis-driven counterexample search, assumption and threshold analyses.
+
+Exit codes follow `verifier check`: 0 nothing violated, 1 a claim of a theorem as stated has a
+certified counterexample, 2 bad usage. Drop and threshold analyses do not change the exit code
+(a refuted shifted threshold is what they look for).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from verifier._errors import UsageError
+
+
+def _param_range(text: str) -> tuple[str, int, int]:
+    """NAME=LO:HI or NAME=V (argparse type: a bad value is a one-line usage error)."""
+    name, eq, rng = text.partition("=")
+    lo, colon, hi = rng.partition(":")
+    try:
+        if not eq or not name.isidentifier():
+            raise ValueError
+        a, b = int(lo), int(hi) if colon else int(lo)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=LO:HI or NAME=VALUE (e.g. D=2:6), got {text!r}") from None
+    if a > b:
+        raise argparse.ArgumentTypeError(f"{text!r}: low {a} > high {b}")
+    return name, a, b
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {text}")
+    return v
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("search", help="search for certified counterexamples; find which assumptions matter")
+    p.add_argument("ids", nargs="*", help="theorem ids (default: every registered theorem)")
+    p.add_argument("--max-examples", type=_positive_int, default=1000, help="generated examples per search")
+    p.add_argument("--time-budget", type=_positive_float, default=60.0,
+                   help="seconds per theorem, split between its searches (default 60)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--claim", action="append", default=[], help="only this claim (repeatable)")
+    p.add_argument("--drop", action="append", default=[],
+                   help="show this assumption necessary: search without it (repeatable; 'all': each in turn)")
+    p.add_argument("--threshold-offset", type=int, default=None,
+                   help="shift every declared claim threshold by this much and search (e.g. -1)")
+    p.add_argument("--param", action="append", default=[], type=_param_range,
+                   help="search range of a parameter, NAME=LO:HI (default: the spec's range capped at 6)")
+    p.add_argument("--batch", type=_positive_int, default=4, help="instances per drawn structure (float batch)")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device of the float screening")
+    p.add_argument("--sampler", default="mixed", choices=["mixed", "hypothesis", "adaptive", "random"],
+                   help="mixed (default): Hypothesis rounds alternating with adaptive (cross-entropy) ones; "
+                        "hypothesis; adaptive; random (the same structures, uniformly: a baseline)")
+    p.add_argument("--no-guidance", action="store_true", help="no hypothesis.target on margins")
+    p.add_argument("--no-structure", action="store_true", help="only the spec's own generator (steered)")
+    p.add_argument("--no-shrink", action="store_true", help="report counterexamples as found")
+    p.add_argument("--no-database", action="store_true", help="do not use the Hypothesis example database")
+    p.add_argument("--spec", help="load theorems from PATH.py[:NAME] (user or planted specs)")
+    p.add_argument("--replay", metavar="FILE", help="re-check this instance file under the given options")
+    p.add_argument("--json", dest="json_path", help="write the search results (JSON) here")
+    p.add_argument("--report", dest="report_dir", help="add the results to DIR/report.json (and re-render it)")
+    p.add_argument("--quiet", action="store_true")
+
+
+def _settings(a: argparse.Namespace, spec: str | None) -> Any:
+    from verifier._search import SearchSettings
+
+    out_dir = str(Path(a.report_dir) / "counterexamples") if a.report_dir else ".verifier/counterexamples"
+    return SearchSettings(max_examples=a.max_examples, time_budget=a.time_budget, seed=a.seed,
+                          claims=tuple(a.claim), drop=tuple(a.drop), threshold_offset=a.threshold_offset,
+                          ranges=tuple(a.param), batch=a.batch, guided=not a.no_guidance, sampler=a.sampler,
+                          structured=not a.no_structure, shrink=not a.no_shrink, device=a.device,
+                          database=None if a.no_database else ".verifier/hypothesis", out_dir=out_dir,
+                          spec_file=spec)
+
+
+def _print(res: Any) -> None:
+    print(f"{res.theorem}: {res.status.upper()}  ({res.examples} examples, {res.seconds:.1f} s"
+          f"{', interrupted' if res.interrupted else ''})")
+    for f in res.violations:
+        print(f"  {f.claim:<28} violated ({f.evidence})  {f.parameters}  found after {f.examples} examples, "
+              f"{f.seconds:.1f} s")
+        print(f"    structure: {f.description}")
+        print(f"    {f.detail}")
+        print(f"    replay: {f.replay}")
+    if res.drop:
+        print("  assumption necessity (each searched with that assumption dropped):")
+        for d in res.drop:
+            print(f"    {d.assumption:<26} {d.result:<20} {d.examples:>5} examples {d.seconds:6.1f} s  {d.note}")
+            if d.counterexample:
+                print(f"      {d.counterexample.parameters}: {d.counterexample.description}")
+                print(f"      replay: {d.counterexample.replay}")
+    for t in res.threshold:
+        print(f"  threshold of {t.claim} shifted by {t.offset:+d}: {t.result} "
+              f"({t.examples} examples, {t.seconds:.1f} s)")
+        if t.counterexample:
+            print(f"    {t.counterexample.parameters}: {t.counterexample.description}")
+            print(f"    replay: {t.counterexample.replay}")
+    for r in res.stronger_than_needed:
+        print(f"  stronger than needed: {r.note}")
+        print(f"    instance: {r.instance_file}")
+    for n in res.notes[:5]:
+        print(f"  note: {n}")
+
+
+def _report(report_dir: str, pairs: Sequence[tuple[Any, Any]], argv: Sequence[str]) -> None:
+    """Put each result under its theorem's "search" key in DIR/report.json (made by a quick check if absent)."""
+    from verifier._check import check_theorem
+    from verifier._cli import write_reports
+    from verifier._report import report_document
+    from verifier._search import search_json
+    from verifier._verdicts import CheckSettings
+
+    path = Path(report_dir) / "report.json"
+    doc = json.loads(path.read_text()) if path.is_file() else None
+    command = "verifier " + " ".join(shlex.quote(x) for x in argv)
+    if doc is None:
+        checked = []
+        for thm, res in pairs:  # the counterexamples themselves (or a few random instances) make the entry
+            from verifier._instances import load_instance
+
+            insts = [load_instance(thm, f.instance_file) for f in res.violations] or None
+            cs = CheckSettings(examples=2, seed=res.settings.seed, out_dir=str(Path(report_dir) / "counterexamples"),
+                               spec_file=res.settings.spec_file)
+            checked.append((thm, check_theorem(thm, cs, insts, [c.id for c in thm.claims])))
+        doc = report_document(checked, command=command)
+    entries = {t["id"]: t for t in doc["theorems"]}
+    for thm, res in pairs:
+        if thm.id in entries:
+            entries[thm.id]["search"] = search_json(res)
+    doc.setdefault("search_commands", []).append(command)
+    write_reports(doc, None, report_dir)
+
+
+def _replay(a: argparse.Namespace, thms: Sequence[Any], settings: Any) -> int:
+    from verifier._search._analysis import replay_file
+
+    if len(thms) != 1:
+        raise UsageError("--replay needs exactly one theorem id, e.g. `verifier search R-LIN --replay FILE`")
+    violated, lines = replay_file(thms[0], settings, a.replay)
+    print("\n".join(lines))
+    return 1 if violated else 0
+
+
+def dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int | None:
+    if args.command != "search":
+        return None
+    from verifier._cli import _theorems
+    from verifier._search import search_json, search_theorem
+
+    thms = _theorems(args.ids, args.spec)
+    settings = _settings(args, args.spec)
+    if args.replay:
+        return _replay(args, thms, settings)
+    if args.threshold_offset is not None and len(thms) == 1 and not any(c.threshold for c in thms[0].claims):
+        raise UsageError(f"--threshold-offset: {thms[0].id} declares no claim threshold (Claim.threshold)")
+    pairs = []
+    for thm in thms:
+        res = search_theorem(thm, settings)
+        pairs.append((thm, res))
+        if not args.quiet:
+            _print(res)
+        if res.interrupted:
+            break
+    if args.json_path:
+        Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)
+        doc = {"schema": "verifier-search/1", "command": "verifier " + " ".join(shlex.quote(x) for x in argv),
+               "results": [search_json(r) for _, r in pairs]}
+        Path(args.json_path).write_text(json.dumps(doc, indent=1))
+    if args.report_dir:
+        _report(args.report_dir, pairs, argv)
+    return 1 if any(r.status == "violated" for _, r in pairs) else 0
