@@ -13,6 +13,33 @@ def _side(v: str | None, r: str | None) -> str:
     return f"{v} ± {r}" if r not in (None, "0", "0e+0", "0.0") else v
 
 
+def _search_lines(search: dict[str, Any] | None) -> list[str]:
+    """The search's findings and its assumption-necessity and threshold tables, when a search ran."""
+    if not search:
+        return []
+    out = ["", f"**Counterexample search**: {search.get('examples', 0)} examples, {search.get('seconds', 0):.1f} s, "
+           f"{len(search.get('violations', []))} certified violation(s) of the claims as stated."]
+    for v in search.get("violations", []):
+        out.append(f"- violation of `{v.get('claim')}` ({v.get('evidence')}): parameters {v.get('parameters')}; "
+                   f"replay: `{v.get('replay')}`")
+    if search.get("drop"):
+        out += ["", "| dropped assumption | result | examples | note / counterexample |", "|---|---|---|---|"]
+        for row in search["drop"]:
+            cx = row.get("counterexample") or {}
+            what = f"`{cx['replay']}`" if cx.get("replay") else row.get("note", "")
+            out.append(f"| {row['assumption']} | {row['result']} | {row.get('examples', 0)} | {what} |")
+    if search.get("threshold"):
+        out += ["", "| claim | threshold offset | result | examples | counterexample |", "|---|---|---|---|---|"]
+        for row in search["threshold"]:
+            cx = row.get("counterexample") or {}
+            what = f"{cx.get('parameters')}: `{cx['replay']}`" if cx.get("replay") else "-"
+            out.append(f"| {row['claim']} | {row['offset']} | {row['result']} | {row.get('examples', 0)} | {what} |")
+    for row in search.get("stronger_than_needed", []):
+        out.append(f"- assumption `{row.get('assumption')}` stronger than needed: {row.get('note', '')} "
+                   f"(instance `{row.get('instance_file')}`)")
+    return out
+
+
 def render_markdown(doc: dict[str, Any]) -> str:
     """A reviewer's summary: per theorem, per claim status, evidence, margins, counterexamples."""
     out = [
@@ -91,6 +118,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
                 ]
             if extra:
                 out += ["", f"**{c['id']}** — {c['statement']}", *extra]
+        out += _search_lines(t.get("search"))
         t_ = t["timings"]
         out += ["", "Timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in t_.items())]
     env = doc["environment"]
