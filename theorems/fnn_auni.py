@@ -27,6 +27,7 @@ from verifier.fnn import (
     a_uni_check,
     build,
     dims,
+    fnn_constraints,
     fnn_shapes,
     nonsingularity_margins,
     random_fnn,
@@ -41,10 +42,7 @@ def shapes(p: Mapping[str, int]) -> dict[str, Any]:
     return fnn_shapes(p["D"], p["L"], p["Lbar"])
 
 
-def constraints(p: Mapping[str, int]) -> str | None:
-    if p["Lbar"] > p["L"]:
-        return f"need Lbar <= L, got Lbar={p['Lbar']} > L={p['L']}"
-    return None if p["R"] <= p["D"] else f"need R <= D, got R={p['R']} > D={p['D']}"
+constraints = fnn_constraints
 
 
 def generate(rng: np.random.Generator, index: int = 0, params: Mapping[str, int] | None = None) -> Instance:

@@ -19,6 +19,7 @@ from verifier.fnn import (
     dims,
     domain_of,
     float_warm_start,
+    fnn_constraints,
     fnn_shapes,
     gd_lora,
     mc_ucb,
@@ -45,10 +46,7 @@ def shapes(p: Mapping[str, int]) -> dict[str, Any]:
     return fnn_shapes(p["D"], p["L"], p["Lbar"])
 
 
-def constraints(p: Mapping[str, int]) -> str | None:
-    if p["Lbar"] > p["L"]:
-        return f"need Lbar <= L, got Lbar={p['Lbar']} > L={p['L']}"
-    return None if p["R"] <= p["D"] else f"need R <= D, got R={p['R']} > D={p['D']}"
+constraints = fnn_constraints
 
 
 def generate(rng: np.random.Generator, index: int = 0, params: Mapping[str, int] | None = None) -> Instance:

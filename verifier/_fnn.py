@@ -116,6 +116,13 @@ def fnn_shapes(D: int, L: int, Lbar: int) -> dict[str, Any]:
     return {"W": [(D, D)] * L, "b": [(D, 1)] * L, "Wbar": [(D, D)] * Lbar, "bbar": [(D, 1)] * Lbar}
 
 
+def fnn_constraints(p: Mapping[str, int]) -> str | None:
+    """Parameter constraints shared by the FNN specs with a target depth and a LoRA rank."""
+    if p["Lbar"] > p["L"]:
+        return f"need Lbar <= L, got Lbar={p['Lbar']} > L={p['L']}"
+    return None if p["R"] <= p["D"] else f"need R <= D, got R={p['R']} > D={p['D']}"
+
+
 def option(options: Mapping[str, Any], name: str, default: Any) -> Any:
     """An instance option, or its default when the instance does not set it."""
     v = options.get(name)
