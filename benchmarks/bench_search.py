@@ -4,15 +4,18 @@ For each planted false claim (tests/quality/planted.py) and each of N seeds, run
 
 - default: `verifier search` as shipped (`sampler="mixed"`: Hypothesis rounds, which generate
   simplest-first and steer with `hypothesis.target` on claim and assumption margins, alternating
-  with adaptive rounds), stopped at its first certified finding;
-- hypothesis: Hypothesis rounds only (`sampler="hypothesis"`, targeting on);
-- adaptive: the cross-entropy method over the same choices, steered by claim margins;
+  with adaptive (cross-entropy) rounds, each round followed by margin descent from the best
+  candidates so far), stopped at its first certified finding;
+- no descent: the same without margin descent (what the guidance alone does);
+- hypothesis: Hypothesis rounds only (targeting on, no descent);
 - random: the *same* structure builders with every choice drawn uniformly at random
-  (`sampler="random"`), no Hypothesis; same evaluation, escalation and threshold aiming.
+  (`sampler="random"`), no Hypothesis, no descent; same evaluation, escalation and threshold aiming.
 
-Both start with no example database and no stored findings. A run that finds nothing within the
-budget counts as censored (shown as ">budget"; medians treat it as +inf). Then, for the guided search with
-shrinking on, the size of the counterexample it reports.
+All start with no example database and no stored findings. A run that finds nothing within the
+budget counts as censored (shown as ">budget"; medians treat it as +inf). "examples" counts drawn
+candidates and descent steps (each up to 4 instances screened in one float batch); "inst" counts
+the instances evaluated, the fairest count of work. Then, for the default search with shrinking
+on, the counterexample it reports.
 
 Usage: python benchmarks/bench_search.py [--seeds 10] [--budget 60] [--specs a,b,...] [--json PATH]
 """
@@ -34,7 +37,13 @@ sys.path.insert(0, str(ROOT))
 from tests.quality.planted import PLANTED  # noqa: E402
 from verifier._search import SearchSettings, search_theorem  # noqa: E402
 
-SAMPLERS = ("mixed", "hypothesis", "adaptive", "random")
+#: Column -> search settings.
+SAMPLERS: dict[str, dict[str, object]] = {
+    "default": {"sampler": "mixed"},
+    "no descent": {"sampler": "mixed", "descent": False},
+    "hypothesis only": {"sampler": "hypothesis", "descent": False},
+    "random sampling": {"sampler": "random", "descent": False},
+}
 #: (spec id, what to search): the drop case searches with its assumption removed.
 CASES: dict[str, dict[str, object]] = {
     "R-LIN-WRONG-OPT": {"claims": ("no-better-adapters",)},
@@ -48,15 +57,15 @@ CASES: dict[str, dict[str, object]] = {
 }
 
 
-def _first(spec: str, seed: int, sampler: str, budget: float, max_examples: int) -> tuple[float, float]:
+def _first(spec: str, seed: int, sampler: str, budget: float, max_examples: int) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        s = SearchSettings(seed=seed, sampler=sampler, time_budget=budget, max_examples=max_examples,  # type: ignore[arg-type]
+        s = SearchSettings(seed=seed, time_budget=budget, max_examples=max_examples,  # type: ignore[arg-type]
                            stop_at_first=True, shrink=False, simplify=False, replay=False, database=None,
-                           out_dir=tmp, **CASES[spec])  # type: ignore[arg-type]
+                           out_dir=tmp, **SAMPLERS[sampler], **CASES[spec])  # type: ignore[arg-type]
         res = search_theorem(PLANTED[spec.partition("@")[0]], s)
     if res.first_counterexample is None:
-        return math.inf, math.inf
-    return float(res.first_counterexample[0]), float(res.first_counterexample[1])
+        return math.inf, math.inf, math.inf
+    return tuple(float(x) for x in res.first_counterexample)  # type: ignore[return-value]
 
 
 def _shrunk(spec: str, budget: float) -> dict[str, object]:
@@ -88,23 +97,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", dest="json_path")
     a = ap.parse_args(argv)
     specs = [s for s in a.specs.split(",") if s]
-    _first("R-LIN-THRESHOLD-MINUS-ONE", 0, "mixed", 10, 5)  # warm up imports (torch, flint)
+    _first("R-LIN-THRESHOLD-MINUS-ONE", 0, "default", 10, 5)  # warm up imports (torch, flint)
     rows = []
     print(f"seeds 0..{a.seeds - 1}, budget {a.budget:.0f} s per run; medians of examples / seconds to the first "
           f"certified counterexample (found/seeds)")
-    print(f"{'planted claim':<27}" + "".join(f"{h:>25}" for h in ("default (mixed)", "hypothesis only",
-                                                               "adaptive (CE)", "random sampling")))
+    print(f"{'planted claim':<27}" + "".join(f"{h:>31}" for h in SAMPLERS))
     for spec in specs:
-        out: dict[str, list[tuple[float, float]]] = {}
+        out: dict[str, list[tuple[float, float, float]]] = {}
         for sampler in SAMPLERS:
             out[sampler] = [_first(spec, k, sampler, a.budget, a.max_examples) for k in range(a.seeds)]
         shr = _shrunk(spec, a.budget)
         cells = []
         for sampler in SAMPLERS:
-            ex, sec = [e for e, _ in out[sampler]], [t for _, t in out[sampler]]
+            ex, sec, ins = ([r[k] for r in out[sampler]] for k in range(3))
             n = sum(not math.isinf(e) for e in ex)
-            cells.append(f"{_fmt(_med(ex))} ex / {_fmt(_med(sec), ' s')} ({n}/{a.seeds})")
-        print(f"{spec:<27}" + "".join(f"{c:>25}" for c in cells), flush=True)
+            cells.append(f"{_fmt(_med(ex))} ex/{_fmt(_med(ins))} inst/{_fmt(_med(sec), ' s')} ({n}/{a.seeds})")
+        print(f"{spec:<27}" + "".join(f"{c:>31}" for c in cells), flush=True)
+        ratios = []
+        for k, unit in ((0, "examples"), (2, "instances"), (1, "time")):
+            d, r = _med([x[k] for x in out["default"]]), _med([x[k] for x in out["random sampling"]])
+            ratios.append("n/a" if math.isinf(d) else f">{r / max(d, 1e-9):.1f}x" if math.isinf(r) else
+                          f"{r / max(d, 1e-9):.1f}x")
+            ratios[-1] += f" {unit}"
+        print(f"{'':<27}   random / default (medians): " + ", ".join(ratios), flush=True)
         print(f"{'':<27}   shrunk (default, seed 0): {shr.get('parameters', 'not found')}: {shr.get('structure', '')}",
               flush=True)
         rows.append({"spec": spec, "shrunk": shr,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
@@ -397,7 +398,9 @@ def approx_svd(A: arb_mat, prec: int) -> tuple[arb_mat, list[arb], arb_mat]:
 
 # ----------------------------------------------------------------------------- enclosures
 
-_LAST_CERTIFICATE: list[tuple[tuple, tuple]] = []
+#: Recent certificates by exact key (least recently used first out).
+_CERTIFICATES: OrderedDict[tuple, tuple] = OrderedDict()
+_CERTIFICATES_KEPT = 16
 
 
 def _exact_key(A: arb_mat, prec: int) -> tuple:
@@ -409,13 +412,17 @@ def _exact_key(A: arb_mat, prec: int) -> tuple:
 def _certificate(A: arb_mat, prec: int) -> tuple:
     """Approximate SVD, residual bounds (f, g_U, g_V) and the singular-value enclosures of A.
 
-    The last result is memoised: assumption checks ask for LR_r(E) of one E for many r.
+    Recent results are memoised: an assumption check asks for LR_r(E) of one E for many r, with
+    the enclosures of M + LR_r(E) in between.
     """
     key = _exact_key(A, prec)
-    if _LAST_CERTIFICATE and _LAST_CERTIFICATE[0][0] == key:
-        return _LAST_CERTIFICATE[0][1]
+    if key in _CERTIFICATES:
+        _CERTIFICATES.move_to_end(key)
+        return _CERTIFICATES[key]
     out = _certificate_uncached(A, prec)
-    _LAST_CERTIFICATE[:] = [(key, out)]
+    _CERTIFICATES[key] = out
+    while len(_CERTIFICATES) > _CERTIFICATES_KEPT:
+        _CERTIFICATES.popitem(last=False)
     return out
 
 

@@ -72,6 +72,8 @@ def add_parsers(sub: Any) -> None:
                    help="mixed (default): Hypothesis rounds alternating with adaptive (cross-entropy) ones; "
                         "hypothesis; adaptive; random (the same structures, uniformly: a baseline)")
     p.add_argument("--no-guidance", action="store_true", help="no hypothesis.target on margins")
+    p.add_argument("--no-descent", action="store_true",
+                   help="no margin descent (gradient steps on claim margins from the best candidates)")
     p.add_argument("--no-structure", action="store_true", help="only the spec's own generator (steered)")
     p.add_argument("--no-shrink", action="store_true", help="report counterexamples as found")
     p.add_argument("--no-database", action="store_true", help="do not use the Hypothesis example database")
@@ -89,6 +91,7 @@ def _settings(a: argparse.Namespace, spec: str | None) -> Any:
     return SearchSettings(max_examples=a.max_examples, time_budget=a.time_budget, seed=a.seed,
                           claims=tuple(a.claim), drop=tuple(a.drop), threshold_offset=a.threshold_offset,
                           ranges=tuple(a.param), batch=a.batch, guided=not a.no_guidance, sampler=a.sampler,
+                          descent=not a.no_descent,
                           structured=not a.no_structure, shrink=not a.no_shrink, device=a.device,
                           database=None if a.no_database else ".verifier/hypothesis", out_dir=out_dir,
                           spec_file=spec)

@@ -83,7 +83,7 @@ def search_theorem(thm: Theorem, settings: SearchSettings | None = None) -> Sear
     drops: list[DropRow] = []
     thresholds: list[ThresholdRow] = []
     stronger: list[StrongerRow] = []
-    first: tuple[int, float] | None = None
+    first: tuple[int, float, int] | None = None
     examples, interrupted = 0, False
     for k, (kind, v) in enumerate(searches):
         if interrupted:

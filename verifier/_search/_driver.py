@@ -12,8 +12,10 @@ simpler values (`_Search.simplify`).
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,13 @@ from verifier._search._store import Store
 
 #: Examples per Hypothesis run (round), in order; the last repeats.
 _ROUNDS = (25, 50, 100, 200)
+#: The default ("mixed") sampler's rounds, alternately Hypothesis and adaptive; the first are
+#: short so that margin descent starts from the best candidates early.
+_MIXED_ROUNDS = (5, 10, 25, 25, 50, 50, 100, 100, 200)
+#: Margin descent after each round: from this many of the best candidates, at most this many steps each.
+_DESCENT_STARTS, _DESCENT_STEPS = 2, 8
+#: Candidates kept as starting points for margin descent (the smallest margins so far).
+_POOL = 8
 #: Share of a search's budget left for simplifying findings once something was found.
 _SIMPLIFY_SHARE = 0.15
 
@@ -57,6 +66,9 @@ class _Driver:
         self.max_size: int | None = None
         self.stopped = False
         self.raised: set[tuple[str, str]] = set()
+        #: Starting points for margin descent: (score, tie-breaker, instance, description).
+        self.pool: list[tuple[float, int, Any, str]] = []
+        self._pushed = 0
 
     def _time_left(self) -> float:
         return self.deadline - time.monotonic()
@@ -107,7 +119,83 @@ class _Driver:
         keys = x.handle(insts, per, cand.assumptions, cand.description)
         if keys:
             x.found_in_round = True
+        elif x.s.descent:
+            self._remember(insts, per, cand.assumptions, cand.description)
         return keys
+
+    # -- margin descent -------------------------------------------------------------------------
+    def _descent_scores(self, per: Any, claims: Any) -> list[float | None]:
+        """Per instance, the smallest relative margin among the claims margin descent follows."""
+        ids = {c.id for c in claims}
+        out: list[float | None] = []
+        for outs in per:
+            rels = [r for cid, o in outs.items() if cid in ids for r in [relative_margin(o.comparison)]
+                    if r is not None]
+            out.append(min(rels) if rels else None)
+        return out
+
+    def _remember(self, insts: Any, per: Any, assumptions: Any, description: str) -> None:
+        """Keep the instances with the smallest margins as starting points for margin descent."""
+        from verifier._search._descent import descent_claims
+
+        claims = descent_claims(self.x.thm, self.active)
+        if not claims:
+            return
+        dropped = self.x.v.dropped
+        for inst, score, ares in zip(insts, self._descent_scores(per, claims), assumptions, strict=True):
+            if score is None or score <= 0 or not math.isfinite(score):
+                continue
+            if dropped is not None and (ares.get(dropped) is None or ares[dropped].status != "violated"):
+                continue  # a necessity counterexample must violate the dropped assumption
+            self._pushed += 1
+            self.pool.append((score, self._pushed, inst, description))
+        self.pool = sorted(self.pool, key=lambda e: e[:2])[:_POOL]
+
+    def descend(self, starts: int = _DESCENT_STARTS, steps: int = _DESCENT_STEPS,
+                done: Callable[[], bool] | None = None) -> bool:
+        """Margin descent (`_descent`) from the best remembered candidates, until `done()` (by default:
+        every claim refuted; found claims leave `self.active`); False when the search should end."""
+        from verifier._search._descent import descent_claims, gradient, stepped
+        from verifier._search.strategies import check_assumptions
+
+        x = self.x
+        for _ in range(starts):
+            claims = descent_claims(x.thm, self.active)
+            spent = done is None and x.out.generated >= x.s.max_examples  # shrinking comes on top
+            if not claims or not self.pool or (done or self._done)() or spent:
+                return True
+            score, _k, inst, description = self.pool.pop(0)
+            for k in range(steps):
+                try:
+                    self._tick()
+                except _Stop:
+                    return False
+                g = gradient(x.thm, inst, claims, self.x.cs.device)
+                if g is None:
+                    break
+                valid = [(c, a) for c in stepped(inst, g) for a, ok in [check_assumptions(x.thm, c, x.v.enforce)]
+                         if ok]
+                if not valid:
+                    break
+                try:
+                    insts, per = x.evaluate([c for c, _a in valid], self.active)
+                except KeyboardInterrupt:
+                    x.out.interrupted = True
+                    return False
+                except Exception:  # the spec's code failing on a stepped instance: stop this descent
+                    break
+                x.out.examples += 1
+                x.out.generated += 1
+                how = f"{description}; then {k + 1} margin-descent step(s) on {g.claim}"
+                if x.handle(insts, per, [a for _c, a in valid], how):
+                    if done is None:
+                        self.active = self._unfound()
+                    break
+                scores = [(s, j) for j, s in enumerate(self._descent_scores(per, claims)) if s is not None]
+                if not scores or min(scores)[0] >= score:
+                    break
+                score, inst = min(scores)[0], insts[min(scores)[1]]
+        return True
 
     def _score(self, per: Any, assumptions: Any) -> float | None:
         """How close a candidate came (smaller is closer): its smallest relative claim margin; with an
@@ -221,16 +309,21 @@ class _Driver:
             # A fixed schedule (not timing-based) keeps a seeded search reproducible; rounds stay
             # short because Hypothesis starts targeting half-way through each run. "mixed"
             # alternates Hypothesis rounds with adaptive (cross-entropy) ones of the same size.
-            n = min(x.s.max_examples - x.out.generated, _ROUNDS[min(r // 2 if x.s.sampler == "mixed" else r,
-                                                                    len(_ROUNDS) - 1)])
+            sizes = _MIXED_ROUNDS if x.s.sampler == "mixed" else _ROUNDS
+            n = min(x.s.max_examples - x.out.generated, sizes[min(r, len(sizes) - 1)])
             self.active = self._unfound()
             if x.s.sampler == "mixed" and r % 2 == 1:
                 if not self.run_uniform(n, adaptive=True):
                     break
             elif not self.run_round(r, n):
                 break
+            if x.s.descent and not self.descend():
+                break
             r += 1
         if x.s.shrink and not x.s.stop_at_first and x.out.best and not x.out.interrupted:
+            # Parameters that do not matter (an R the claim ignores) go first, cheaply, so that the
+            # search rounds below look among instances smaller in what does matter.
+            x.simplify(self.deadline, max_trials=20, values=False)
             self.smaller()
         if x.s.simplify and x.out.best and not x.out.interrupted:
             x.simplify(self.deadline)
@@ -253,11 +346,14 @@ class _Driver:
                 self.max_size = size - 1
                 if self.max_size < sum(lo for lo, _hi in self.ranges.values()) or self._time_left() <= 0:
                     break
+                self.pool = []
                 self.run_round(r, n, tag=f"smaller-than-{size}")
+                if x.s.descent and not self.stopped and x.out.best[key] is best:
+                    self.descend(done=lambda key=key, best=best: x.out.best[key] is not best)
                 if x.out.interrupted or self.stopped or x.out.best[key] is best:
                     break
                 self.stopped = False
-        self.ranges, self.max_size, self.stopped = dict(x.ranges), None, False
+        self.ranges, self.max_size, self.stopped, self.pool = dict(x.ranges), None, False, []
 
 
 def _expected(e: BaseException) -> bool:

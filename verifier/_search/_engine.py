@@ -68,11 +68,12 @@ class Outcome:
 
     examples: int = 0
     generated: int = 0
+    instances: int = 0
     seconds: float = 0.0
     best: dict[tuple[str, str], Finding] = field(default_factory=dict)
     stronger: StrongerRow | None = None
     violating: int = 0
-    first: tuple[int, float] | None = None
+    first: tuple[int, float, int] | None = None
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -139,6 +140,7 @@ class _Search:
         closer than `escalate_below` (relative) are re-checked at the strongest level too.
         """
         insts = self._with_probes(insts, claims)
+        self.out.instances += len(insts)
         per: list[dict[str, InstanceOutcome]] = [{} for _ in insts]
         thm = self._eval_thm(claims)
         v = check_theorem(thm, self.cs, insts, [c.id for c in claims])
@@ -191,7 +193,7 @@ class _Search:
                                      dropped.detail if dropped else "", origin)  # type: ignore[arg-type]
         self.insts[key] = inst
         if self.out.first is None:
-            self.out.first = (self.out.examples, round(now, 3))
+            self.out.first = (self.out.examples, round(now, 3), self.out.instances)
         return old is None
 
     def confirm_stronger(self, inst: Instance, outs: Mapping[str, InstanceOutcome],
@@ -261,15 +263,16 @@ class _Search:
         return self.offer(kind, cid, insts[0], o, f"{params}; simplified from: {origin}", ares) or \
             self.out.best[key].size < old.size
 
-    def simplify(self, deadline: float, max_trials: int = 60) -> None:
-        """Try smaller parameters (one layer or index fewer), then simpler values (zero, identity,
-        rounded entries), for each finding; keep whatever still fails, certified."""
+    def simplify(self, deadline: float, max_trials: int = 60, values: bool = True) -> None:
+        """Try smaller parameters (one layer or index fewer), then (`values`) simpler values (zero,
+        identity, rounded entries), for each finding; keep whatever still fails, certified."""
         for key in list(self.out.best):
             trials, improved = 0, True
             while improved and trials < max_trials and time.monotonic() < deadline:
                 improved = False
                 inst = self.insts[key]
-                for cand in itertools.chain(smaller_instances(self.thm, inst), simpler_instances(inst)):
+                simpler = simpler_instances(inst) if values else iter(())
+                for cand in itertools.chain(smaller_instances(self.thm, inst), simpler):
                     if trials >= max_trials or time.monotonic() >= deadline:
                         break
                     trials += 1

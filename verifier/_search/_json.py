@@ -33,7 +33,8 @@ def search_json(result: SearchResult) -> dict[str, Any]:
         "interrupted": result.interrupted,
         "first_counterexample": (None if result.first_counterexample is None else
                                  {"examples": result.first_counterexample[0],
-                                  "seconds": result.first_counterexample[1]}),
+                                  "seconds": result.first_counterexample[1],
+                                  "instances": result.first_counterexample[2]}),
         "violations": [finding_json(f) for f in result.violations],
         "drop": [{"assumption": d.assumption, "result": d.result, "counterexample": finding_json(d.counterexample),
                   "examples": d.examples, "seconds": d.seconds, "violating_instances": d.violating, "note": d.note}

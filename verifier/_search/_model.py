@@ -34,6 +34,8 @@ class SearchSettings:
             claim margins; "mixed" (default): Hypothesis rounds alternating with adaptive ones;
             "random": the same structures drawn uniformly (the benchmark's baseline).
             Findings are shrunk the same way whichever sampler found them.
+        descent: after each round (mixed and hypothesis samplers), follow the gradient of the
+            closest forall claim's float margin from the best candidates so far (`_descent`).
         structured: draw structured matrices, not only the spec's generator.
         escalate_below: a float "holds" whose relative margin is below this is re-checked in
             certified/exact arithmetic (float screening can hide a failure that small).
@@ -55,6 +57,7 @@ class SearchSettings:
     batch: int = 4
     guided: bool = True
     sampler: Literal["mixed", "hypothesis", "adaptive", "random"] = "mixed"
+    descent: bool = True
     structured: bool = True
     shrink: bool = True
     simplify: bool = True
@@ -163,7 +166,8 @@ class SearchResult:
     threshold: tuple[ThresholdRow, ...] = ()
     stronger_than_needed: tuple[StrongerRow, ...] = ()
     interrupted: bool = False
-    first_counterexample: tuple[int, float] | None = None
+    #: (examples, seconds, instances evaluated) when the first certified counterexample was kept.
+    first_counterexample: tuple[int, float, int] | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property

@@ -19,6 +19,7 @@ shapes allow it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol, TypeVar
@@ -50,23 +51,39 @@ class Chooser(Protocol):
     def reject(self) -> NoReturn: ...
 
 
+@functools.lru_cache(maxsize=4096)
+def _integers(lo: int, hi: int) -> Any:
+    from hypothesis import strategies as st
+
+    if hi - lo < 64:  # uniform when generating (st.integers puts ~1/3 on `lo`), still shrinks to `lo`
+        return st.sampled_from(range(lo, hi + 1))
+    return st.integers(lo, hi)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sampled(options: tuple[Any, ...]) -> Any:
+    from hypothesis import strategies as st
+
+    return st.sampled_from(options)
+
+
 class HypothesisChooser:
-    """Choices drawn by Hypothesis (`draw` from `st.composite` or `st.data()`)."""
+    """Choices drawn by Hypothesis (`draw` from `st.composite` or `st.data()`); the strategies are
+    cached (building one per draw cost more than the draw)."""
 
     def __init__(self, draw: Callable[[Any], Any]) -> None:
         self._draw = draw
 
     def integer(self, lo: int, hi: int, site: str = "") -> int:
-        from hypothesis import strategies as st
-
-        if hi - lo < 64:  # uniform when generating (st.integers puts ~1/3 on `lo`), still shrinks to `lo`
-            return self._draw(st.sampled_from(range(lo, hi + 1)))
-        return self._draw(st.integers(lo, hi))
+        return self._draw(_integers(lo, hi))
 
     def choice(self, options: Sequence[T], site: str = "") -> T:
-        from hypothesis import strategies as st
+        try:
+            return self._draw(_sampled(tuple(options)))
+        except TypeError:  # unhashable options
+            from hypothesis import strategies as st
 
-        return self._draw(st.sampled_from(tuple(options)))
+            return self._draw(st.sampled_from(tuple(options)))
 
     def reject(self) -> NoReturn:
         from hypothesis import reject
