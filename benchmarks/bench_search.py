@@ -85,7 +85,7 @@ def _med(xs: list[float]) -> float:
 
 
 def _fmt(x: float, unit: str = "") -> str:
-    return ">budget" if math.isinf(x) else f"{x:.0f}{unit}" if unit == "" else f"{x:.1f}{unit}"
+    return ">budget" if math.isinf(x) else f"{x:.0f}{unit}" if unit == "" else f"{x:.2f}{unit}"
 
 
 def main(argv: list[str] | None = None) -> int:

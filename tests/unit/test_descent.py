@@ -66,3 +66,15 @@ def test_no_gradient_where_the_margin_is_not_differentiable() -> None:
     r_lin = get_theorem("R-LIN")
     inst = r_lin.generate(np.random.default_rng(0), params={"D": 3, "L": 2, "R": 1})
     assert gradient(r_lin, inst, [r_lin.claim("adapter-rank")]) is None
+
+
+def test_equality_steps_grow_the_difference_in_the_direction_it_has() -> None:
+    from verifier._search._descent import Gradient
+
+    inst = Instance("R-LIN-COND", {"D": 2, "L": 1, "R": 1}, {"W": (_diag(1, 1),), "Wbar": _diag(1, 1)})
+    up = np.ones((2, 2))
+    for direction in (1.0, -1.0):
+        g = Gradient(-0.1, -0.1, "==", "c", {"W[0]": up}, direction)
+        moved = [s.matrices["W"][0].to_numpy() - np.eye(2) for s in stepped(inst, g)]  # type: ignore[union-attr]
+        assert len(moved) == 4 and all(np.all(np.sign(d) == direction) for d in moved)
+        assert all(s.matrices["Wbar"] == inst.matrices["Wbar"] for s in stepped(inst, g))

@@ -45,6 +45,8 @@ class Gradient:
     relation: str
     claim: str
     grads: dict[str, Any]
+    #: sign of lhs - rhs (for "==": the direction that grows |lhs - rhs|).
+    direction: float = 1.0
 
 
 def descent_claims(thm: Theorem, claims: Sequence[Claim]) -> list[Claim]:
@@ -115,7 +117,7 @@ def gradient(thm: Theorem, inst: Instance, claims: Sequence[Claim], device: str 
             out[n] = a
     if not out or not any(np.any(a != 0) for a in out.values()):
         return None
-    return Gradient(rel, float(m.detach()), relation, cid, out)
+    return Gradient(rel, float(m.detach()), relation, cid, out, 1.0 if float(diff.detach()) >= 0 else -1.0)
 
 
 def _values(inst: Instance) -> dict[str, np.ndarray]:
@@ -134,8 +136,8 @@ def stepped(inst: Instance, g: Gradient) -> list[Instance]:
     gg = sum(float(np.sum(a * a)) for a in g.grads.values())
     if g.relation == "==":
         size = math.sqrt(sum(float(np.sum(a * a)) for a in x.values())) or 1.0
-        sign = 1.0 if g.margin <= 0 else -1.0  # grow |lhs - rhs| in the direction it already has
-        dirs = [(sign * t * size / math.sqrt(gg), g.grads) for t in EQUALITY_STEPS]
+        # grow |lhs - rhs| in the direction it already has (grads are those of lhs - rhs)
+        dirs = [(g.direction * t * size / math.sqrt(gg), g.grads) for t in EQUALITY_STEPS]
     else:
         dirs = [(-t * g.margin / gg, g.grads) for t in NEWTON_STEPS]
     out = []

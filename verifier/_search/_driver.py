@@ -164,7 +164,7 @@ class _Driver:
             spent = done is None and x.out.generated >= x.s.max_examples  # shrinking comes on top
             if not claims or not self.pool or (done or self._done)() or spent:
                 return True
-            score, _k, inst, description = self.pool.pop(0)
+            _score, _k, inst, description = self.pool.pop(0)
             for k in range(steps):
                 try:
                     self._tick()
@@ -191,10 +191,12 @@ class _Driver:
                     if done is None:
                         self.active = self._unfound()
                     break
-                scores = [(s, j) for j, s in enumerate(self._descent_scores(per, claims)) if s is not None]
-                if not scores or min(scores)[0] >= score:
+                # Judge the step by the claim it followed (another claim's margin may not move at all).
+                followed = [c for c in claims if c.id == g.claim]
+                scores = [(s, j) for j, s in enumerate(self._descent_scores(per, followed)) if s is not None]
+                if not scores or min(scores)[0] >= g.rel:
                     break
-                score, inst = min(scores)[0], insts[min(scores)[1]]
+                inst = insts[min(scores)[1]]
         return True
 
     def _score(self, per: Any, assumptions: Any) -> float | None:
