@@ -68,6 +68,7 @@ class _Driver:
         self.raised: set[tuple[str, str]] = set()
         #: Starting points for margin descent: (score, tie-breaker, instance, description).
         self.pool: list[tuple[float, int, Any, str]] = []
+        self.cut: int | None = None
         self._pushed = 0
 
     def _time_left(self) -> float:
@@ -222,6 +223,8 @@ class _Driver:
         from verifier._search.strategies import HypothesisChooser
 
         self._tick()
+        if self.cut is not None and self.round_calls >= self.cut and not self.x.found_in_round:
+            raise _Stop()  # the round's share is spent (not the search's: `stopped` stays False)
         keys = self.step(HypothesisChooser(data.draw))
         if keys:
             fresh = [k for k in keys if k not in self.raised]
@@ -275,7 +278,10 @@ class _Driver:
         x = self.x
         key = f"verifier-search|{x.thm.id}|{x.v.key}|{','.join(c.id for c in self.active)}|{tag}|v1".encode()
         test = given(st.data())(self.body)
-        test = _hypothesis_settings(x.s, n)(test)
+        # Hypothesis plans its generation by max_examples (a run of 5 does not start like the first
+        # 5 of a run of 25), so a short round is a run of at least 25 cut after n examples.
+        test = _hypothesis_settings(x.s, max(n, _ROUNDS[0]))(test)
+        self.cut = n if n < _ROUNDS[0] else None
         test = seed(int.from_bytes(hashlib.sha256(f"{x.s.seed}|{x.v.key}|{r}|{tag}".encode()).digest()[:8],
                                    "big"))(test)
         test._hypothesis_internal_database_key = hashlib.sha384(key).digest()  # type: ignore[attr-defined]
