@@ -42,8 +42,40 @@ def _replaced(inst: Instance, name: str, k: int | None, m: RatMatrix) -> Instanc
     return replace(inst, matrices={**inst.matrices, name: new}, origin="search")
 
 
+def _all_replaced(inst: Instance, make: Any) -> Instance:
+    def one(v: MatrixValue, k0: int) -> MatrixValue:
+        return tuple(make(m, k0 + k) for k, m in enumerate(v)) if isinstance(v, tuple) else make(v, k0)
+
+    mats, k0 = {}, 0
+    for name, v in inst.matrices.items():
+        mats[name] = one(v, k0)
+        k0 += len(_mats(v))
+    return replace(inst, matrices=mats, origin="search")
+
+
+def _jointly_simpler(inst: Instance, most: int = 3) -> Iterator[Instance]:
+    """Every matrix simplified at once: each zero or the identity (when there are at most `most`
+    matrices), then all entries rounded together. A failure that needs a relation between matrices
+    (a tie in Wbar - prod W found by descent, say) survives no single replacement but may survive these."""
+    mats = [m for v in inst.matrices.values() for m in _mats(v)]
+    if len(mats) <= most:
+        for mask in range(2 ** len(mats)):
+            yield _all_replaced(inst, lambda m, k, mask=mask: identity(m.nrows, m.ncols) if mask >> k & 1
+                                else zeros(m.nrows, m.ncols))
+    for d in (1, 2, 8, 64):
+        yield _all_replaced(inst, lambda m, k, d=d: round_entries(m, d))
+
+
 def simpler_instances(inst: Instance) -> Iterator[Instance]:
-    """Instances with one matrix made simpler (zero, identity, entries rounded), simplest first."""
+    """Instances with matrices made simpler (zero, identity, entries rounded), simplest first: all
+    at once, then one at a time. Only candidates with fewer bits than `inst` are produced."""
+    bits = sum(_bits(m) for v in inst.matrices.values() for m in _mats(v))
+    seen: set[Any] = set()
+    for cand in _jointly_simpler(inst):
+        key = tuple(sorted(cand.matrices.items()))
+        if key not in seen and sum(_bits(m) for v in cand.matrices.values() for m in _mats(v)) < bits:
+            seen.add(key)
+            yield cand
     for name, v in inst.matrices.items():
         for k, m in enumerate(_mats(v)):
             pos = k if isinstance(v, tuple) else None
