@@ -28,7 +28,9 @@ from typing import Any
 import numpy as np
 
 from verifier._matrix import RatMatrix
-from verifier._records import Claim, Instance, MatrixValue, Theorem
+from verifier._records import Claim, Instance, Theorem
+from verifier._search._engine import relative_margin
+from verifier._search._simplify import flatten, unflatten
 
 #: Multiples of the Newton step tried in one batch (1.05: just past the linear model's zero).
 NEWTON_STEPS = (0.5, 1.05, 1.5, 3.0)
@@ -77,14 +79,9 @@ def gradient(thm: Theorem, inst: Instance, claims: Sequence[Claim], device: str 
     try:
         with ctx.session(), torch.enable_grad():
             b = ctx.bind([inst])
-            leaves: dict[str, Any] = {}
-            for name, val in {**inst.matrices, **inst.aux}.items():
-                if isinstance(val, tuple):
-                    ts = tuple(ctx.load([m]).requires_grad_() for m in val)
-                    leaves.update({f"{name}[{k}]": t for k, t in enumerate(ts)})
-                    b._cache[name] = ts
-                else:
-                    b._cache[name] = leaves[name] = ctx.load([val]).requires_grad_()
+            data = {**inst.matrices, **inst.aux}
+            leaves = {key: ctx.load([m]).requires_grad_() for key, m in flatten(data).items()}
+            b._cache.update(unflatten(data, leaves))
             cons = thm.construction(ctx, b) if thm.construction is not None else None
             best: tuple[float, Any, Any, str, str] | None = None
             for claim in claims:
@@ -96,9 +93,10 @@ def gradient(thm: Theorem, inst: Instance, claims: Sequence[Claim], device: str 
                         continue
                     diff = lhs - rhs
                     m = {">=": diff, "<=": -diff, "==": -diff.abs()}[c.relation]
-                    scale = float((lhs.abs() + rhs.abs()).detach())
-                    rel = float(m.detach()) / scale if scale > 0 else float(m.detach())
-                    if math.isfinite(rel) and (best is None or rel < best[0]):
+                    # The measure the search ranks candidates by, so a step is judged like with like.
+                    rel = relative_margin({"margin": float(m.detach()), "lhs": float(lhs.detach()),
+                                           "rhs": float(rhs.detach())})
+                    if rel is not None and (best is None or rel < best[0]):
                         best = (rel, m, diff, c.relation, claim.id)
             if best is None:
                 return None
@@ -121,13 +119,7 @@ def gradient(thm: Theorem, inst: Instance, claims: Sequence[Claim], device: str 
 
 
 def _values(inst: Instance) -> dict[str, np.ndarray]:
-    out = {}
-    for name, val in {**inst.matrices, **inst.aux}.items():
-        if isinstance(val, tuple):
-            out.update({f"{name}[{k}]": m.to_numpy() for k, m in enumerate(val)})
-        else:
-            out[name] = val.to_numpy()
-    return out
+    return {key: m.to_numpy() for key, m in flatten({**inst.matrices, **inst.aux}).items()}
 
 
 def stepped(inst: Instance, g: Gradient) -> list[Instance]:
@@ -150,10 +142,5 @@ def stepped(inst: Instance, g: Gradient) -> list[Instance]:
 
 
 def _rebuild(inst: Instance, values: Mapping[str, np.ndarray]) -> Instance:
-    def one(name: str, val: MatrixValue) -> MatrixValue:
-        if isinstance(val, tuple):
-            return tuple(RatMatrix.from_numpy(values[f"{name}[{k}]"]) for k in range(len(val)))
-        return RatMatrix.from_numpy(values[name])
-
-    return replace(inst, matrices={n: one(n, v) for n, v in inst.matrices.items()},
-                   aux={n: one(n, v) for n, v in inst.aux.items()}, origin="search")
+    exact = {key: RatMatrix.from_numpy(a) for key, a in values.items()}
+    return replace(inst, matrices=unflatten(inst.matrices, exact), aux=unflatten(inst.aux, exact), origin="search")

@@ -125,13 +125,14 @@ class _Driver:
         return keys
 
     # -- margin descent -------------------------------------------------------------------------
-    def _descent_scores(self, per: Any, claims: Any) -> list[float | None]:
-        """Per instance, the smallest relative margin among the claims margin descent follows."""
-        ids = {c.id for c in claims}
+    @staticmethod
+    def _margins(per: Any, claims: Any = None) -> list[float | None]:
+        """Per instance, the smallest relative margin among `claims` (all measured claims by default)."""
+        ids = None if claims is None else {c.id for c in claims}
         out: list[float | None] = []
         for outs in per:
-            rels = [r for cid, o in outs.items() if cid in ids for r in [relative_margin(o.comparison)]
-                    if r is not None]
+            rels = [r for cid, o in outs.items() if ids is None or cid in ids
+                    for r in [relative_margin(o.comparison)] if r is not None]
             out.append(min(rels) if rels else None)
         return out
 
@@ -143,7 +144,7 @@ class _Driver:
         if not claims:
             return
         dropped = self.x.v.dropped
-        for inst, score, ares in zip(insts, self._descent_scores(per, claims), assumptions, strict=True):
+        for inst, score, ares in zip(insts, self._margins(per, claims), assumptions, strict=True):
             if score is None or score <= 0 or not math.isfinite(score):
                 continue
             if dropped is not None and (ares.get(dropped) is None or ares[dropped].status != "violated"):
@@ -194,7 +195,7 @@ class _Driver:
                     break
                 # Judge the step by the claim it followed (another claim's margin may not move at all).
                 followed = [c for c in claims if c.id == g.claim]
-                scores = [(s, j) for j, s in enumerate(self._descent_scores(per, followed)) if s is not None]
+                scores = [(s, j) for j, s in enumerate(self._margins(per, followed)) if s is not None]
                 if not scores or min(scores)[0] >= g.rel:
                     break
                 inst = insts[min(scores)[1]]
@@ -205,15 +206,14 @@ class _Driver:
         assumption dropped, instances that violate it rank first. None when nothing was measured."""
         dropped = self.x.v.dropped
         scores = []
-        for outs, ares in zip(per, assumptions, strict=True):
-            rels = [r for o in outs.values() for r in [relative_margin(o.comparison)] if r is not None]
+        for rel, ares in zip(self._margins(per), assumptions, strict=True):
             if dropped is None:
-                if rels:
-                    scores.append(min(rels))
+                if rel is not None:
+                    scores.append(rel)
                 continue
             a = ares.get(dropped)
             if a is not None and a.status == "violated":
-                scores.append(min(rels, default=1.0))
+                scores.append(1.0 if rel is None else rel)
             elif a is not None:
                 scores.append(2.0 + (a.margin if a.margin is not None else 1.0))
         return min(scores) if scores else None

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from verifier._matrix import RatMatrix
 from verifier._records import Instance, MatrixValue, Theorem
 from verifier._search._structured import identity, round_entries, zeros
+
+T = TypeVar("T")
 
 
 def _bits(m: RatMatrix) -> int:
@@ -24,6 +26,23 @@ def _bits(m: RatMatrix) -> int:
 
 def _mats(v: MatrixValue) -> tuple[RatMatrix, ...]:
     return v if isinstance(v, tuple) else (v,)
+
+
+def flatten(mats: Mapping[str, MatrixValue]) -> dict[str, RatMatrix]:
+    """Every matrix by its own name: `W` for a single matrix, `W[0]`, `W[1]`, ... for a list."""
+    out: dict[str, RatMatrix] = {}
+    for name, v in mats.items():
+        if isinstance(v, tuple):
+            out.update({f"{name}[{k}]": m for k, m in enumerate(v)})
+        else:
+            out[name] = v
+    return out
+
+
+def unflatten(like: Mapping[str, MatrixValue], flat: Mapping[str, T]) -> dict[str, T | tuple[T, ...]]:
+    """`flat` (keyed as `flatten` names them) regrouped into the names and lists of `like`."""
+    return {name: tuple(flat[f"{name}[{k}]"] for k in range(len(v))) if isinstance(v, tuple) else flat[name]
+            for name, v in like.items()}
 
 
 def size_key(inst: Instance) -> tuple[int, ...]:
@@ -43,23 +62,18 @@ def _replaced(inst: Instance, name: str, k: int | None, m: RatMatrix) -> Instanc
 
 
 def _all_replaced(inst: Instance, make: Any) -> Instance:
-    def one(v: MatrixValue, k0: int) -> MatrixValue:
-        return tuple(make(m, k0 + k) for k, m in enumerate(v)) if isinstance(v, tuple) else make(v, k0)
-
-    mats, k0 = {}, 0
-    for name, v in inst.matrices.items():
-        mats[name] = one(v, k0)
-        k0 += len(_mats(v))
-    return replace(inst, matrices=mats, origin="search")
+    """`inst` with its k-th matrix (in `flatten` order) replaced by `make(matrix, k)`."""
+    flat = {key: make(m, k) for k, (key, m) in enumerate(flatten(inst.matrices).items())}
+    return replace(inst, matrices=unflatten(inst.matrices, flat), origin="search")
 
 
 def _jointly_simpler(inst: Instance, most: int = 3) -> Iterator[Instance]:
     """Every matrix simplified at once: each zero or the identity (when there are at most `most`
     matrices), then all entries rounded together. A failure that needs a relation between matrices
     (a tie in Wbar - prod W found by descent, say) survives no single replacement but may survive these."""
-    mats = [m for v in inst.matrices.values() for m in _mats(v)]
-    if len(mats) <= most:
-        for mask in range(2 ** len(mats)):
+    count = len(flatten(inst.matrices))
+    if count <= most:
+        for mask in range(2 ** count):
             yield _all_replaced(inst, lambda m, k, mask=mask: identity(m.nrows, m.ncols) if mask >> k & 1
                                 else zeros(m.nrows, m.ncols))
     for d in (1, 2, 8, 64):
@@ -69,11 +83,11 @@ def _jointly_simpler(inst: Instance, most: int = 3) -> Iterator[Instance]:
 def simpler_instances(inst: Instance) -> Iterator[Instance]:
     """Instances with matrices made simpler (zero, identity, entries rounded), simplest first: all
     at once, then one at a time. Only candidates with fewer bits than `inst` are produced."""
-    bits = sum(_bits(m) for v in inst.matrices.values() for m in _mats(v))
+    bits = size_key(inst)[2]
     seen: set[Any] = set()
     for cand in _jointly_simpler(inst):
         key = tuple(sorted(cand.matrices.items()))
-        if key not in seen and sum(_bits(m) for v in cand.matrices.values() for m in _mats(v)) < bits:
+        if key not in seen and size_key(cand)[2] < bits:
             seen.add(key)
             yield cand
     for name, v in inst.matrices.items():

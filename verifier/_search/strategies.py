@@ -78,12 +78,7 @@ class HypothesisChooser:
         return self._draw(_integers(lo, hi))
 
     def choice(self, options: Sequence[T], site: str = "") -> T:
-        try:
-            return self._draw(_sampled(tuple(options)))
-        except TypeError:  # unhashable options
-            from hypothesis import strategies as st
-
-            return self._draw(st.sampled_from(tuple(options)))
+        return self._draw(_sampled(tuple(options)))
 
     def reject(self) -> NoReturn:
         from hypothesis import reject
