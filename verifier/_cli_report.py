@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from verifier._cli_search import seconds_type
 from verifier._errors import UsageError
 
 _SEARCH_IMPORT_ERROR = "verifier._search"
@@ -32,16 +33,6 @@ def _experiments(text: str) -> tuple[str, ...]:
     return names
 
 
-def _seconds(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 seconds, got {text}")
-    return v
-
-
 def add_parsers(sub: Any) -> None:
     r = sub.add_parser("report", help="the whole report: every theorem, search tables, experiments, stability")
     r.add_argument("ids", nargs="*", help="theorem ids (default: every registered theorem)")
@@ -52,7 +43,7 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device of the float level")
     r.add_argument("--spec", help="also load theorems from PATH.py[:NAME]")
-    r.add_argument("--search-budget", type=_seconds, default=None,
+    r.add_argument("--search-budget", type=seconds_type(allow_zero=True), default=None,
                    help="seconds of counterexample search in all, split over theorems (default 120; --quick 10)")
     r.add_argument("--no-search", action="store_true", help="skip the assumption-necessity and threshold tables")
     r.add_argument("--no-reproduce", action="store_true", help="skip the paper's experiments")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +32,19 @@ def _param_range(text: str) -> tuple[str, int, int]:
     return name, a, b
 
 
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {text}")
-    return v
+def seconds_type(allow_zero: bool = False) -> Callable[[str], float]:
+    """argparse type for a time budget: seconds > 0 (or >= 0 with `allow_zero`); NaN is refused."""
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+        if not (v >= 0 if allow_zero else v > 0):  # false for NaN too
+            raise argparse.ArgumentTypeError(f"must be {'>=' if allow_zero else '>'} 0 seconds, got {text}")
+        return v
+
+    return parse
 
 
 def _positive_int(text: str) -> int:
@@ -56,7 +61,7 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("search", help="search for certified counterexamples; find which assumptions matter")
     p.add_argument("ids", nargs="*", help="theorem ids (default: every registered theorem)")
     p.add_argument("--max-examples", type=_positive_int, default=1000, help="generated examples per search")
-    p.add_argument("--time-budget", type=_positive_float, default=60.0,
+    p.add_argument("--time-budget", type=seconds_type(), default=60.0,
                    help="seconds per theorem, split between its searches (default 60)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--claim", action="append", default=[], help="only this claim (repeatable)")

@@ -71,3 +71,12 @@ def test_overflowed_runs_are_null_in_the_json_and_worst_in_the_median() -> None:
                [0, 1, 2])
     assert s["median"] == [2.0, None] and s["values"][1] == [None, None, 1e-30]
     json.dumps(s, allow_nan=False)
+
+
+@pytest.mark.parametrize("budget", ["nan", "-1", "soon"])
+def test_a_bad_search_budget_is_one_line_and_exit_2(budget: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["report", "--quick", "--search-budget", budget])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--search-budget" in err[0]
