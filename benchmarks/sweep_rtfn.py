@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import theorems  # noqa: F401  (registers the specs)
+import theorems.zeng_lee  # noqa: F401  (registers the specs)
 from verifier import get_context, get_theorem
-from verifier.tfn import construct, exact_analysis, forward_many, load_tfn, sample_inputs
+from theorems.zeng_lee.models.tfn import construct, exact_analysis, forward_many, load_tfn, sample_inputs
 
 
 def exact_ok(inst, r: int) -> bool:

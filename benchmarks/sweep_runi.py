@@ -25,8 +25,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from verifier import Instance, get_context
-from verifier.fnn import build as build_construction
-from verifier.fnn import (
+from theorems.zeng_lee.models.fnn import build as build_construction
+from theorems.zeng_lee.models.fnn import (
     first_exact,
     random_fnn,
     sampled_comparisons,

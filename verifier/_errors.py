@@ -25,3 +25,11 @@ class PrecisionExhausted(VerifierError, ArithmeticError):
 
 class BackendUnavailable(VerifierError, RuntimeError):
     """An arithmetic back end or device (e.g. CUDA) is not available here."""
+
+
+class UnsupportedOperation(VerifierError, NotImplementedError):
+    """An arithmetic back end lacks an operation a spec asked for (the message names both)."""
+
+
+class InternalError(VerifierError, RuntimeError):
+    """Something inside the verifier, a spec's code or a back end failed unexpectedly (not a verdict)."""

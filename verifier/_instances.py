@@ -9,7 +9,8 @@ from typing import Any
 
 from verifier._errors import InstanceError
 from verifier._matrix import RatMatrix
-from verifier._records import Instance, MatrixValue, Theorem
+from verifier._fileio import atomic_write
+from verifier._records import PARAMETER_CEILING, Instance, MatrixValue, Theorem
 
 
 def _shape_ok(value: MatrixValue, shape: Any, where: str) -> None:
@@ -51,8 +52,9 @@ def check_parameters(theorem: Theorem, params: Mapping[str, Any]) -> dict[str, i
         v = params[p.name]
         if isinstance(v, bool) or not isinstance(v, int):
             raise InstanceError(f"parameter {p.name} must be an integer but got {v!r}")
-        if v < 1:
-            raise InstanceError(f"parameter {p.name} must be >= 1 but got {v}")
+        if not p.low <= v <= PARAMETER_CEILING:
+            raise InstanceError(f"parameter {p.name} ({p.description or p.name}) of {theorem.id} must be in "
+                                f"{p.low}..{PARAMETER_CEILING} but got {v}")
         out[p.name] = v
     if theorem.constraints is not None:
         problem = theorem.constraints(out)
@@ -72,7 +74,7 @@ def instance_from_json(theorem: Theorem, data: Any, origin: str = "file") -> Ins
     if data.get("theorem") not in (None, theorem.id):
         raise InstanceError(f"instance is for theorem {data.get('theorem')!r} but {theorem.id} was asked for")
     params = check_parameters(theorem, data.get("parameters"))  # type: ignore[arg-type]  # validated there
-    shapes = theorem.shapes(params)
+    shapes = theorem.data_shapes(params)
     raw = data.get("matrices")
     if not isinstance(raw, Mapping):
         raise InstanceError("'matrices' must be an object mapping names to matrices")
@@ -140,7 +142,5 @@ def instance_to_json(inst: Instance) -> dict[str, Any]:
 
 
 def save_instance(inst: Instance, path: str | Path) -> Path:
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(instance_to_json(inst), indent=1))
-    return p
+    """Write an instance file atomically."""
+    return atomic_write(path, json.dumps(instance_to_json(inst), indent=1))

@@ -49,7 +49,7 @@ def test_quantities_agree_across_arithmetics(k: int) -> None:
 
 
 def test_exact_construction_is_exact_above_threshold() -> None:
-    from theorems.r_lin import threshold
+    from theorems.zeng_lee.r_lin import threshold
 
     checked = 0
     for inst in _instances(12):

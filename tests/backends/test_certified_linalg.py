@@ -1,4 +1,4 @@
-"""Tests for the certified singular-value / low-rank toolkit in verifier._certified_linalg."""
+"""Tests for the certified singular-value / low-rank toolkit in verifier._backends.linalg._svd."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from flint import arb, arb_mat, ctx, fmpq_mat
 
-from verifier import _certified_linalg as cl
+from verifier._backends.linalg import _svd as cl
 from verifier._errors import PrecisionExhausted
 
 PREC = 170

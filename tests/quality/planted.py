@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from theorems import r_lin
+from theorems.zeng_lee import r_lin
 from verifier import Assumption, Claim, Comparison, Theorem
 
 R_LIN: Theorem = r_lin.R_LIN
@@ -37,7 +37,7 @@ R_LIN: Theorem = r_lin.R_LIN
 
 def _wrong_opt(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
     target = r_lin._target_sv(ctx, b, c, offset=0)  # s_{RL}(E): the planted off-by-one
-    scale = ctx.norm2(c["E"])
+    scale = ctx.norm2(c.E)
     return [Comparison(f"probe {k}: ||prod(W+BA) - Wbar||_2 vs s_{{RL}}(E)", v, ">=", target, scale=scale)
             for k, v in r_lin.probe_residuals(ctx, b)]
 
@@ -70,22 +70,22 @@ R_LIN_NEEDS_W_NONSINGULAR = replace(
     statement=r"If every $W_l$ is non-singular then $\prod_l W_l$ is non-singular.",
     assumptions=(R_LIN.assumptions[0],),
     construction=None,
-    claims=(Claim("product-nonsingular", r"$\mathrm{rank}(\prod_l W_l) = D$", "forall", ("exact",),
-                  _product_nonsingular),),
+    claims=(Claim("product-nonsingular", statement=r"$\mathrm{rank}(\prod_l W_l) = D$", quantifier="forall", levels=("exact",),
+                  evaluate=_product_nonsingular),),
     identities=(), probes=None)
 
 
 def _gap(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
-    scale = ctx.norm2(c["E"])
-    gap = scale - ctx.sv(c["E"], 2)
+    scale = ctx.norm2(c.E)
+    gap = scale - ctx.sv(c.E, 2)
     return [Comparison("s_1(E) - s_2(E) vs s_1(E)/1000", gap, ">=", scale * (1 / 1000), scale=scale)]
 
 
 R_LIN_GAP = replace(
     R_LIN, id="R-LIN-GAP",
     title="(planted) the top singular value of E is simple",
-    claims=(Claim("spectral-gap", r"(planted, false) $\sigma_1(E) - \sigma_2(E) \ge \sigma_1(E)/1000$ for $D \ge 2$ "
-                  r"(the best rank-1 correction is unique)", "forall", ("float", "certified"), _gap,
+    claims=(Claim("spectral-gap", statement=r"(planted, false) $\sigma_1(E) - \sigma_2(E) \ge \sigma_1(E)/1000$ for $D \ge 2$ "
+                  r"(the best rank-1 correction is unique)", quantifier="forall", levels=("float", "certified"), evaluate=_gap,
                   applies=lambda inst: inst.p("D") >= 2),),
     identities=(), probes=None)
 
@@ -102,8 +102,8 @@ R_LIN_COND = replace(
     statement=r"If every $W_l$ is non-singular then $\kappa(\prod_l W_l) \le 10^6$.",
     assumptions=(R_LIN.assumptions[0],),
     construction=None,
-    claims=(Claim("product-conditioned", r"(planted, false) $\sigma_D(\prod_l W_l) \ge \sigma_1(\prod_l W_l)/10^6$",
-                  "forall", ("float", "certified"), _conditioned),),
+    claims=(Claim("product-conditioned", statement=r"(planted, false) $\sigma_D(\prod_l W_l) \ge \sigma_1(\prod_l W_l)/10^6$",
+                  quantifier="forall", levels=("float", "certified"), evaluate=_conditioned),),
     identities=(), probes=None)
 
 # The assumption R-LIN-NEEDS-W-NONSINGULAR keeps; named so tests can drop it.

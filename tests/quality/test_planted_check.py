@@ -35,7 +35,6 @@ def test_planted_claim_is_refuted_with_replayable_certificate(
     settings = CheckSettings(
         examples=12,
         seed=1,
-        out_dir=str(tmp_path),
         spec_file=f"{PLANTED}:{name}",
         replay_prefix=f"{sys.executable} -m verifier check",
     )
@@ -53,7 +52,7 @@ def test_planted_claim_is_refuted_with_replayable_certificate(
 def test_true_spec_is_not_violated_on_the_same_instances(tmp_path: Path) -> None:
     v = check_theorem(
         get_theorem("R-LIN"),
-        CheckSettings(examples=12, seed=1, out_dir=str(tmp_path)),
+        CheckSettings(examples=12, seed=1),
         claims=["no-better-adapters", "exact-above-threshold"],
     )
     assert all(c.status == "holds" for c in v.claims)

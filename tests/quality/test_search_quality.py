@@ -24,13 +24,13 @@ TIME = 60.0
 
 
 def _settings(tmp_path: Path, **kw: object) -> SearchSettings:
-    return SearchSettings(database=None, out_dir=str(tmp_path), seed=0, time_budget=TIME, **kw)  # type: ignore[arg-type]
+    return SearchSettings(database=None, seed=0, time_budget=TIME, **kw)  # type: ignore[arg-type]
 
 
 def _certified_again(thm, finding, drop: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
     """The stored instance file is a certified counterexample for the plain checker too."""
     inst = load_instance(thm, finding.instance_file)
-    v = check_theorem(thm, CheckSettings(level="exact", drop=drop, out_dir=str(Path(finding.instance_file).parent)),
+    v = check_theorem(thm, CheckSettings(level="exact", drop=drop),
                       [inst], [finding.claim])
     assert v.claims[0].status == "violated"
     assert v.claims[0].evidence in ("certified", "exact")

@@ -65,7 +65,7 @@ def test_reproduce_rejects_an_unknown_experiment(capsys: pytest.CaptureFixture[s
 
 
 def test_overflowed_runs_are_null_in_the_json_and_worst_in_the_median() -> None:
-    from verifier._reproduce._experiments import series
+    from theorems.zeng_lee.reproduce._experiments import series
 
     s = series("c", "p", "construction", "random", [1, 2], [[1.0, math.inf, 2.0], [math.nan, math.inf, 1e-30]],
                [0, 1, 2])

@@ -12,7 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import theorems  # noqa: F401  (registers the specs)
+import theorems.zeng_lee  # noqa: F401  (registers the specs)
+from theorems.zeng_lee.models.fnn import (
+    random_fnn,
+    search_plan,
+    stated_bound,
+    sweep_uniform,
+    uni_threshold_of,
+    uniform_block_ranks,
+    uniform_blocks,
+)
 from verifier import (
     CheckSettings,
     Instance,
@@ -22,24 +31,16 @@ from verifier import (
     get_context,
     get_theorem,
     load_instance,
+    record_findings,
     save_instance,
 )
 from verifier._cli import main
-from verifier.fnn import (
-    random_fnn,
-    search_plan,
-    stated_bound,
-    sweep_uniform,
-    uni_threshold_of,
-    uniform_block_ranks,
-    uniform_blocks,
-)
 
 FNN_IDS = ("R-FNN1", "A-UNI", "R-RAND", "R-UNI", "R-ABS", "R-GEN", "R-ERR", "R-FLT")
 
 
 def _settings(tmp_path: Path, examples: int) -> CheckSettings:
-    return CheckSettings(examples=examples, seed=0, out_dir=str(tmp_path))
+    return CheckSettings(examples=examples, seed=0)
 
 
 def _statuses(v: object) -> dict[str, str]:
@@ -53,8 +54,8 @@ def test_true_results_hold_on_small_instances(theorem_id: str, examples: int, tm
     thm = get_theorem(theorem_id)
     v = check_theorem(thm, _settings(tmp_path, examples))
     for c in v.claims:
-        if c.instances == 0:  # e.g. R-RAND's claims for R above every drawn width
-            assert c.status == "inconclusive" and c.notes
+        if c.instances == 0:  # e.g. R-RAND's claims for R above every drawn width: vacuous
+            assert c.status == "not-applicable" and c.notes
             continue
         assert c.status == "holds", (c.id, c.notes, c.worst)
         assert c.evidence is not None
@@ -114,11 +115,11 @@ def test_planted_threshold_minus_one_is_refuted_with_a_certificate(d: int, big_l
         threshold=lambda inst: uni_threshold_of(inst) - 1),))
     probe = _uni_instance(d, big_l, lbar, 1, seed=2, ranks=ranks, active_at_origin=True)
     inst = replace(probe, parameters={**probe.parameters, "R": uni_threshold_of(probe) - 1})
-    v = check_theorem(planted, _settings(tmp_path, 1), [inst])
+    v = record_findings(check_theorem(planted, _settings(tmp_path, 1), [inst]), tmp_path)
     c = v.claims[0]
     assert c.status == "violated" and c.evidence == "exact"
-    assert "all-active" in c.counterexample["detail"]
-    assert Path(c.counterexample["instance_file"]).is_file()
+    assert "all-active" in c.counterexample.detail
+    assert Path(c.counterexample.file).is_file()
 
 
 def test_sweep_first_exact_rank_is_the_threshold_and_below_is_impossible() -> None:
@@ -161,7 +162,7 @@ def test_flt_certificates_on_both_sides(tmp_path: Path) -> None:
     c = {c.id: c for c in v.claims}
     flt = c["flt-cannot-represent"]
     assert flt.counts["holds"] == 1 and flt.counts["violated"] == 1 and flt.evidence == "exact"
-    assert "active on all of X" in flt.counterexample["detail"]
+    assert "active on all of X" in flt.counterexample.detail
     assert c["lora-represents"].status == "holds" and c["gd-flt-above-pair-bound"].status == "holds"
 
 
@@ -172,12 +173,12 @@ def test_auni_refuted_exactly_on_a_singular_layer(tmp_path: Path) -> None:
     w[1] = RatMatrix.from_rows([[1, 2, 3], [2, 4, 6], [0, 1, 1]])
     bad = Instance(inst.theorem, inst.parameters, {**inst.matrices, "W": tuple(w)})
     c = check_theorem(thm, _settings(tmp_path, 1), [bad]).claims[0]
-    assert c.status == "violated" and "W_2 is singular" in c.counterexample["detail"]
+    assert c.status == "violated" and "W_2 is singular" in c.counterexample.detail
 
 
 def test_err_bound_is_the_stated_formula() -> None:
     """Lbar = 1: beta = max(sqrt(||Sigma||_F) ||Wbar||_F + ||bbar||, sqrt(||Sigma||_F)), bound = beta s_{RM+1}(E)."""
-    from verifier.fnn import domain_from_options
+    from theorems.zeng_lee.models.fnn import domain_from_options
 
     wbar = RatMatrix.from_rows([[2, 0], [0, 1]])
     bbar = RatMatrix.from_rows([[3], [4]])

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 from flint import arb, arb_mat
 
-from verifier import Instance, InstanceError, RatMatrix, get_context
-from verifier.fnn import (
+from theorems.zeng_lee.models.fnn import (
     FNN,
     absolute,
     affine_enclosure,
@@ -28,6 +27,7 @@ from verifier.fnn import (
     relu_enclosure,
     uniform_partition,
 )
+from verifier import Instance, InstanceError, RatMatrix, get_context
 
 SIZES = [(3, 3, 2), (4, 2, 1), (2, 4, 3), (5, 1, 1)]  # (D, L, N)
 
@@ -180,7 +180,7 @@ def test_domains_parse_and_reject_bad_options() -> None:
 
 
 def test_importing_the_fnn_layer_loads_neither_torch_nor_flint() -> None:
-    code = "import sys, verifier.fnn; print(sorted(m for m in ('torch', 'flint') if m in sys.modules))"
+    code = "import sys, theorems.zeng_lee.models.fnn; print(sorted(m for m in ('torch', 'flint') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -13,7 +13,7 @@ def test_markdown_shows_counterexample_and_search_tables(tmp_path: Path) -> None
 
     planted = Path(__file__).parents[1] / "quality" / "planted.py"
     thm = load_spec_file(f"{planted}:R_LIN_THRESHOLD_MINUS_ONE")[0]
-    v = check_theorem(thm, CheckSettings(examples=6, seed=1, out_dir=str(tmp_path)), claims=["exact-above-threshold"])
+    v = check_theorem(thm, CheckSettings(examples=6, seed=1), claims=["exact-above-threshold"])
     doc = report_document([(thm, v)], command="test")
     doc["theorems"][0]["search"] = {
         "examples": 12, "seconds": 1.5, "violations": [],

@@ -47,9 +47,9 @@ def test_bad_matrices_are_rejected_with_reason(rows: list, message: str) -> None
 
 def test_spec_errors_name_the_problem() -> None:
     with pytest.raises(SpecError, match="low=3 > high=1"):
-        Parameter("D", "width", 3, 1)
+        Parameter("D", description="width", low=3, high=1)
     with pytest.raises(SpecError, match="levels"):
-        Claim("c", "s", "forall", ("quantum",), lambda *a: [])  # type: ignore[arg-type]
+        Claim("c", statement="s", quantifier="forall", levels=("quantum",), evaluate=lambda *a: [])  # type: ignore[arg-type]
     thm = get_theorem("R-LIN")
     with pytest.raises(SpecError, match="duplicate claim ids"):
         replace(thm, claims=thm.claims + thm.claims[:1])

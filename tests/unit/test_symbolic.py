@@ -11,7 +11,7 @@ import pytest
 import sympy
 from sympy import Inverse, MatMul, MatrixSymbol
 
-from verifier._symbolic import (
+from theorems.zeng_lee.models.symbolic import (
     SymbolicProof,
     _build,
     _check,

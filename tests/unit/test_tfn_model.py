@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from flint import arb, fmpq
 
-import theorems  # noqa: F401  (registers the specs)
+import theorems.zeng_lee  # noqa: F401  (registers the specs)
+from theorems.zeng_lee.models.tfn import TFNOptions, forward, load_tfn, sample_inputs, softmax_cols, tfn_shapes
 from verifier import Instance, InstanceError, RatMatrix, get_context, get_theorem
-from verifier.tfn import TFNOptions, forward, load_tfn, sample_inputs, softmax_cols, tfn_shapes
 
 SIZES = [  # (D, H, L, N): odd D, several heads and blocks, one token
     (3, 2, 2, 4),
@@ -143,6 +143,6 @@ def test_float_batches_instances() -> None:
 
 
 def test_importing_the_model_loads_neither_torch_nor_flint() -> None:
-    code = ("import sys, verifier, verifier.tfn; "
+    code = ("import sys, verifier, theorems.zeng_lee.models.tfn; "
             "bad = [m for m in ('torch', 'flint') if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,19 +1,33 @@
-"""Certified ball arithmetic on python-flint `arb_mat`, at an explicit precision with a ceiling."""
+"""Certified ball arithmetic on python-flint `arb_mat`, at an explicit precision with a ceiling.
+
+Every number is a ball that contains the true value. Where the inputs are exact rationals and the
+operations rational (products, sums, transposes, inverses, slices), the context also keeps the
+exact value of each matrix, computed lazily: ranks are then exact, singular values beyond the
+exact rank are exactly 0, and a comparison the balls leave undecided (a tie, an exact zero) is
+decided exactly with real algebraic numbers where that is within budget. Such decisions are
+marked `exact`.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from fractions import Fraction
 from typing import Any
 
 import flint
-from flint import arb, arb_mat, fmpq
+from flint import arb, arb_mat, fmpq, fmpq_mat
 
-from verifier import _certified_linalg as cl
+from verifier._backends._algebraic import RealAlgebraic, TooComplex, singular_values
 from verifier._backends._base import Context, Decision
+from verifier._backends.linalg import _svd as cl
 from verifier._errors import PrecisionExhausted, UsageError
 from verifier._matrix import RatMatrix
 from verifier._records import Comparison
+
+#: Exact shadows whose entries grow past this many bits are dropped (the balls still decide).
+_SHADOW_BITS = 4096
 
 
 @contextlib.contextmanager
@@ -41,11 +55,55 @@ def _to_float(x: arb) -> float:
         return float("nan")
 
 
+def _fmpq(x: Any) -> fmpq:
+    if isinstance(x, float):
+        return fmpq(*x.as_integer_ratio())
+    if isinstance(x, Fraction):
+        return fmpq(x.numerator, x.denominator)
+    return fmpq(x)
+
+
+class _Exact:
+    """Exact values of balls and matrices known to be exact, computed lazily, bounded in number.
+
+    Keys are object ids; each entry keeps its object alive, so an id is never reused while the
+    entry exists. Thunks are memoised; one that fails (singular inverse, too large) yields None.
+    """
+
+    def __init__(self, cap: int = 1024) -> None:
+        self._d: OrderedDict[int, list[Any]] = OrderedDict()
+        self.cap = cap
+
+    def put(self, obj: Any, thunk: Callable[[], Any]) -> Any:
+        self._d[id(obj)] = [obj, thunk, False, None]
+        self._d.move_to_end(id(obj))
+        while len(self._d) > self.cap:
+            self._d.popitem(last=False)
+        return obj
+
+    def get(self, obj: Any) -> Any:
+        e = self._d.get(id(obj))
+        if e is None or e[0] is not obj:
+            return None
+        if not e[2]:
+            e[2] = True
+            try:
+                e[3] = e[1]()
+            except (ZeroDivisionError, TooComplex, ValueError, OverflowError):
+                e[3] = None
+        return e[3]
+
+
+def _small(m: fmpq_mat) -> bool:
+    return all(int(x.p).bit_length() + int(x.q).bit_length() <= _SHADOW_BITS for x in m.entries())
+
+
 class CertifiedContext(Context):
     """Ball arithmetic: every number is an enclosure; comparisons are tri-state."""
 
     level = "certified"
     name = "certified"
+    exact_rank = False  # exact only where the matrix is known exactly (see `rank`)
 
     def __init__(self, prec: int = 170, max_prec: int = 1360) -> None:
         if not 53 <= prec <= max_prec:
@@ -54,6 +112,7 @@ class CertifiedContext(Context):
             )
         self.prec = prec
         self.max_prec = max_prec
+        self._exact = _Exact()
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "level": self.level, "prec_bits": self.prec, "max_prec_bits": self.max_prec}
@@ -61,67 +120,137 @@ class CertifiedContext(Context):
     def session(self) -> contextlib.AbstractContextManager[None]:
         return working_prec(self.prec)
 
+    # -- exact shadows -------------------------------------------------------------------------
+    def exact_value(self, x: Any) -> Any:
+        """The exact rational value (fmpq_mat, fmpq or RealAlgebraic) of `x`, when it is known."""
+        if isinstance(x, (int, Fraction, fmpq)):
+            return _fmpq(x)
+        if isinstance(x, arb) and x.rad() == 0 and x.is_finite():
+            return fmpq(x.mid().man_exp()[0]) * fmpq(2) ** int(x.mid().man_exp()[1]) if x != 0 else fmpq(0)
+        return self._exact.get(x)
+
+    def _derive(self, out: Any, f: Callable[..., Any], *args: Any) -> Any:
+        """Record that `out` = f(exact values of args), if every arg is known exactly."""
+        def thunk() -> Any:
+            vals = [self.exact_value(a) if not isinstance(a, (int, str)) else a for a in args]
+            if any(v is None for v in vals):
+                return None
+            r = f(*vals)
+            return r if not isinstance(r, fmpq_mat) or _small(r) else None
+        if all(isinstance(a, (int, str)) or id(a) in self._exact._d or isinstance(a, (Fraction, fmpq))
+               for a in args):
+            self._exact.put(out, thunk)
+        return out
+
+    # -- matrices ------------------------------------------------------------------------------
     def load(self, mats: Sequence[RatMatrix]) -> arb_mat:
         m = mats[0]
+        q = fmpq_mat(m.nrows, m.ncols, [fmpq(x.numerator, x.denominator) for x in m.entries])
         with working_prec(self.prec):
-            return arb_mat(m.nrows, m.ncols, [arb(fmpq(x.numerator, x.denominator)) for x in m.entries])
+            out = arb_mat(q)
+        return self._exact.put(out, lambda: q)
 
     def mm(self, *ms: Any) -> Any:
         with working_prec(self.prec):
             out = ms[0]
             for m in ms[1:]:
-                out = out * m
+                out = self._derive(out * m, lambda a, b: a * b, out, m)
             return out
 
     def add(self, a: Any, b: Any) -> Any:
         with working_prec(self.prec):
-            return a + b
+            return self._derive(a + b, lambda x, y: x + y, a, b)
 
     def sub(self, a: Any, b: Any) -> Any:
         with working_prec(self.prec):
-            return a - b
+            return self._derive(a - b, lambda x, y: x - y, a, b)
 
     def T(self, a: Any) -> Any:
-        return a.transpose()
+        return self._derive(a.transpose(), lambda x: x.transpose(), a)
 
     def inv(self, a: arb_mat) -> arb_mat:
         with working_prec(self.prec):
             try:
-                return a.inv()
+                out = a.inv()
             except ZeroDivisionError:
                 raise PrecisionExhausted(
                     f"could not certify that a {a.nrows()}x{a.ncols()} matrix is invertible at "
                     f"prec={self.prec} bits; it may be singular, or try a higher prec"
                 ) from None
+            return self._derive(out, lambda x: x.inv(), a)
 
     def eye(self, n: int) -> arb_mat:
-        return cl.identity(n)
+        return self._exact.put(cl.identity(n), lambda: fmpq_mat(n, n, [int(i == j) for i in range(n)
+                                                                          for j in range(n)]))
 
     def zeros(self, m: int, n: int) -> arb_mat:
-        return arb_mat(m, n)
+        return self._exact.put(arb_mat(m, n), lambda: fmpq_mat(m, n))
 
     def cols(self, a: Any, start: int, stop: int) -> Any:
-        return cl.submatrix(a, range(a.nrows()), range(start, min(stop, a.ncols())))
+        out = cl.submatrix(a, range(a.nrows()), range(start, min(stop, a.ncols())))
+        return self._derive(out, lambda x: _qsub(x, 0, x.nrows(), start, min(stop, x.ncols())), a)
 
     def rows(self, a: Any, start: int, stop: int) -> Any:
-        return cl.submatrix(a, range(start, min(stop, a.nrows())), range(a.ncols()))
+        out = cl.submatrix(a, range(start, min(stop, a.nrows())), range(a.ncols()))
+        return self._derive(out, lambda x: _qsub(x, start, min(stop, x.nrows()), 0, x.ncols()), a)
 
     def shape(self, a: Any) -> tuple[int, int]:
         return (a.nrows(), a.ncols())
 
-    def scale(self, a: Any, c: float) -> Any:
+    def scale(self, a: Any, c: Any) -> Any:
         with working_prec(self.prec):
-            return a * arb(c)
+            cc = c if isinstance(c, arb) else arb(_fmpq(c))
+            out = a * cc
+            if isinstance(c, (int, Fraction, float, fmpq)):
+                q = _fmpq(c)
+                return self._derive(out, lambda x: x * q, a)
+            return out
 
-    def svd(self, a: arb_mat) -> tuple[arb_mat, arb_mat]:
-        u, _s, v = cl.approx_svd(a, self.prec)
-        return u, v
+    def entry(self, a: arb_mat, i: int, j: int) -> arb:
+        x = a[i, j]
+        return self._derive(x, lambda m: m[i, j], a) if id(a) in self._exact._d else x
 
-    def sv(self, a: arb_mat, i: int) -> arb:
-        return cl.singular_value(a, i, self.prec)
+    def hadamard(self, a: arb_mat, b: arb_mat) -> arb_mat:
+        if (a.nrows(), a.ncols()) != (b.nrows(), b.ncols()):
+            raise UsageError("entrywise product of matrices of different shapes")
+        with working_prec(self.prec):
+            out = arb_mat(a.nrows(), a.ncols(), [x * y for x, y in zip(a.entries(), b.entries(), strict=True)])
+        return self._derive(out, lambda x, y: fmpq_mat(x.nrows(), x.ncols(), [u * v for u, v in
+                                                                                zip(x.entries(), y.entries(),
+                                                                                    strict=True)]), a, b)
+
+    def const(self, x: Any) -> arb:
+        with working_prec(self.prec):
+            return arb(_fmpq(x))
 
     def ones(self, m: int, n: int) -> arb_mat:
-        return arb_mat(m, n, [1] * (m * n))
+        return self._exact.put(arb_mat(m, n, [1] * (m * n)), lambda: fmpq_mat(m, n, [1] * (m * n)))
+
+    def sum_entries(self, a: arb_mat) -> arb:
+        with working_prec(self.prec):
+            out = sum(a.entries(), arb(0))
+        return self._derive(out, lambda x: sum(x.entries(), fmpq(0)), a) if id(a) in self._exact._d else out
+
+    def trace(self, a: arb_mat) -> arb:
+        with working_prec(self.prec):
+            out = a.trace()
+        return self._derive(out, lambda x: sum((x[i, i] for i in range(x.nrows())), fmpq(0)), a) \
+            if id(a) in self._exact._d else out
+
+    def sqrt(self, x: Any) -> arb:
+        with working_prec(self.prec):
+            x = x if isinstance(x, arb) else arb(_fmpq(x))
+            if x < 0:
+                raise UsageError("sqrt of a negative number")
+            if not x > 0:  # a ball touching 0: sqrt of max(0, x), an enclosure [0, sqrt(upper)]
+                u = x.upper().sqrt().upper()
+                out = arb(u / 2, u / 2)
+            else:
+                out = x.sqrt()
+        ex = self._exact.get(x) if id(x) in self._exact._d else None
+        if ex is not None or (x.rad() == 0 and x.is_finite()):
+            self._exact.put(out, lambda: _alg(self.exact_value(x)).sqrt())
+        return out
 
     def relu(self, a: arb_mat) -> arb_mat:
         out = []
@@ -133,7 +262,9 @@ class CertifiedContext(Context):
             else:  # straddles 0: the enclosure of max(0, x) is [0, upper(x)]
                 u = x.upper()
                 out.append(arb(u / 2, u / 2))
-        return arb_mat(a.nrows(), a.ncols(), out)
+        res = arb_mat(a.nrows(), a.ncols(), out)
+        return self._derive(res, lambda m: fmpq_mat(m.nrows(), m.ncols(), [v if v > 0 else fmpq(0)
+                                                                            for v in m.entries()]), a)
 
     def softmax_cols(self, a: arb_mat) -> arb_mat:
         with working_prec(self.prec):
@@ -154,16 +285,58 @@ class CertifiedContext(Context):
             out = arb(0)
             for x in a.entries():
                 out = out.max(abs(x))
-            return out
+        return self._derive(out, lambda m: max((abs(v) for v in m.entries()), default=fmpq(0)), a) \
+            if id(a) in self._exact._d else out
 
+    # -- spectra -------------------------------------------------------------------------------
+    def svd(self, a: arb_mat) -> tuple[arb_mat, arb_mat]:
+        u, _s, v = cl.approx_svd(a, self.prec)
+        return u, v
+
+    def sv(self, a: arb_mat, i: int) -> arb:
+        """Enclosure of s_i(a); exactly 0 beyond the exact rank when `a` is known exactly."""
+        q = self._exact.get(a)
+        if q is not None and i > int(q.rank()):
+            return self._exact.put(arb(0), lambda: fmpq(0))
+        out = cl.singular_value(a, i, self.prec)
+        if q is not None:
+            self._exact.put(out, lambda: singular_values(q)[i - 1])
+        return out
+
+    def rank(self, a: arb_mat) -> int:
+        """Exact when `a` is known exactly; otherwise counted from certified singular values, and
+        undecided (PrecisionExhausted, so the checker escalates) while one of them straddles 0."""
+        q = self._exact.get(a)
+        if q is not None:
+            return int(q.rank())
+        encl = cl.singular_value_enclosures(a, self.prec)
+        if any(not (s > 0) and not (s == 0) for s in encl):
+            raise PrecisionExhausted(f"rank undecided at prec={self.prec}: a singular value's enclosure contains 0")
+        return sum(1 for s in encl if s > 0)
+
+    # -- deciding ------------------------------------------------------------------------------
     def witness_tol(self, scale: Any) -> arb:
         with working_prec(self.prec):
             return arb(2) ** (-(self.prec // 2)) * (1 + abs(arb(scale)).upper())
 
+    def _exact_decision(self, cmp: Comparison) -> bool | None:
+        """Decide an undecided comparison exactly, if both sides are known exactly (and no tolerance)."""
+        if cmp.tol is not None and self.exact_value(cmp.tol) != 0:
+            return None
+        lhs, rhs = self.exact_value(cmp.lhs), self.exact_value(cmp.rhs)
+        if lhs is None or rhs is None or isinstance(lhs, fmpq_mat) or isinstance(rhs, fmpq_mat):
+            return None
+        try:
+            c = _alg(lhs).compare(_alg(rhs))
+        except TooComplex:
+            return None
+        return {"<=": c <= 0, ">=": c >= 0, "==": c == 0}[cmp.relation]
+
     def decide(self, cmp: Comparison) -> list[Decision]:
         with working_prec(self.prec):
-            lhs, rhs = arb(cmp.lhs), arb(cmp.rhs)
-            tol = arb(cmp.tol) if cmp.tol is not None else arb(0)
+            lhs = cmp.lhs if isinstance(cmp.lhs, arb) else arb(_fmpq(cmp.lhs))
+            rhs = cmp.rhs if isinstance(cmp.rhs, arb) else arb(_fmpq(cmp.rhs))
+            tol = (cmp.tol if isinstance(cmp.tol, arb) else arb(_fmpq(cmp.tol))) if cmp.tol is not None else arb(0)
             diff = lhs - rhs
             if cmp.relation == "<=":
                 holds, fails, margin = diff <= tol, diff > tol, -diff
@@ -172,17 +345,24 @@ class CertifiedContext(Context):
             else:
                 holds, fails, margin = abs(diff) <= tol, abs(diff) > tol, -abs(diff)
             status = "holds" if holds else "fails" if fails else "unknown"
+            exact = status != "unknown" and lhs.rad() == 0 and rhs.rad() == 0 and tol == 0
+            if status == "unknown":
+                ok = self._exact_decision(cmp)
+                if ok is not None:
+                    status, exact = ("holds" if ok else "fails"), True
             lm, lr = arb_str(lhs)
             rm, rr = arb_str(rhs)
-            return [
-                Decision(
-                    status,
-                    lm,
-                    rm,
-                    lr,
-                    rr,
-                    _to_float(margin),
-                    None if cmp.tol is None else arb_str(tol)[0],
-                    _to_float(lhs),
-                )
-            ]
+            return [Decision(status, lm, rm, lr, rr, _to_float(margin), None if cmp.tol is None else arb_str(tol)[0],
+                             _to_float(lhs), relation=cmp.relation, rhs_value=_to_float(rhs), exact=exact)]
+
+
+def _qsub(a: fmpq_mat, r0: int, r1: int, c0: int, c1: int) -> fmpq_mat:
+    rows = a.tolist()
+    return fmpq_mat(max(r1 - r0, 0), max(c1 - c0, 0), [x for row in rows[r0:r1] for x in row[c0:c1]])
+
+
+def _alg(x: Any) -> RealAlgebraic:
+    return x if isinstance(x, RealAlgebraic) else RealAlgebraic.rational(fmpq(x))
+
+
+__all__ = ["CertifiedContext", "arb_str", "working_prec"]

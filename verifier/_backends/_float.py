@@ -114,8 +114,33 @@ class FloatContext(Context):
     def shape(self, a: Any) -> tuple[int, int]:
         return (a.shape[-2], a.shape[-1])
 
-    def scale(self, a: Any, c: float) -> Any:
-        return a * c
+    def scale(self, a: Any, c: Any) -> Any:
+        return a * (float(c) if not isinstance(c, torch.Tensor) else c.reshape(*c.shape, *([1] * 2)))
+
+    def entry(self, a: torch.Tensor, i: int, j: int) -> torch.Tensor:
+        return a[..., i, j]
+
+    def hadamard(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return a * b
+
+    def const(self, x: Any) -> float:
+        return float(x)
+
+    def sqrt(self, x: Any) -> Any:
+        return torch.sqrt(torch.clamp(torch.as_tensor(x, dtype=self.compute, device=self.device), min=0))
+
+    def sum_entries(self, a: torch.Tensor) -> torch.Tensor:
+        return a.to(self.compute).sum(dim=(-2, -1))
+
+    def trace(self, a: torch.Tensor) -> torch.Tensor:
+        return torch.diagonal(a.to(self.compute), dim1=-2, dim2=-1).sum(-1)
+
+    def frobenius(self, a: torch.Tensor) -> torch.Tensor:
+        return torch.linalg.matrix_norm(a.to(self.compute), ord="fro")
+
+    def rank(self, a: torch.Tensor) -> torch.Tensor:
+        """Numerical rank per instance (float evidence): singular values above max(m, n) eps s_1."""
+        return torch.linalg.matrix_rank(a.to(self.compute))
 
     def svd(self, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         u, _s, vh = torch.linalg.svd(a.to(self.compute))
@@ -168,6 +193,8 @@ class FloatContext(Context):
                     float(margin[k]),
                     f"{slack[k].item():.3g}",
                     float(lhs[k]),
+                    relation=cmp.relation,
+                    rhs_value=float(rhs[k]),
                 )
             )
         return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 from mpmath import mp, mpf
@@ -76,9 +77,41 @@ class MpContext(Context):
 
     def shape(self, a: Any) -> tuple[int, int]: return (a.rows, a.cols)
 
-    def scale(self, a: Any, c: float) -> Any:
+    def scale(self, a: Any, c: Any) -> Any:
         with mp.workdps(self.dps):
-            return a * mpf(c)
+            return a * _mpf(c)
+
+    def entry(self, a: Any, i: int, j: int) -> Any:
+        return a[i, j]
+
+    def hadamard(self, a: Any, b: Any) -> Any:
+        with mp.workdps(self.dps):
+            out = a.copy()
+            for i in range(a.rows):
+                for j in range(a.cols):
+                    out[i, j] = a[i, j] * b[i, j]
+            return out
+
+    def const(self, x: Any) -> Any:
+        with mp.workdps(self.dps):
+            return _mpf(x)
+
+    def sqrt(self, x: Any) -> Any:
+        with mp.workdps(self.dps):
+            return mp.sqrt(max(x, mpf(0)))
+
+    def sum_entries(self, a: Any) -> Any:
+        with mp.workdps(self.dps):
+            return mp.fsum(a[i, j] for i in range(a.rows) for j in range(a.cols))
+
+    def rank(self, a: Any) -> int:
+        """Numerical rank: singular values above 10^(-dps/2) s_1 (mp evidence, not a decision)."""
+        if a.rows == 0 or a.cols == 0:
+            return 0
+        with mp.workdps(self.dps):
+            s = [abs(x) for x in mp.svd_r(a, compute_uv=False)]
+            top = max(s)
+            return sum(1 for x in s if x > top * mpf(10) ** (-(self.dps // 2)))
 
     def svd(self, a: Any) -> tuple[Any, Any]:
         with mp.workdps(self.dps):
@@ -121,12 +154,19 @@ class MpContext(Context):
 
     def decide(self, cmp: Comparison) -> list[Decision]:
         with mp.workdps(self.dps):
-            lhs, rhs = mpf(cmp.lhs), mpf(cmp.rhs)
+            lhs, rhs = _mpf(cmp.lhs), _mpf(cmp.rhs)
             # Without rigour, "holds" needs slack for rounding: half the working digits.
             slack = mpf(10) ** (-(self.dps // 2)) * (1 + abs(lhs) + abs(rhs))
-            tol = (mpf(cmp.tol) if cmp.tol is not None else mpf(0)) + slack
+            tol = (_mpf(cmp.tol) if cmp.tol is not None else mpf(0)) + slack
             diff = lhs - rhs
             margin = {"<=": -diff, ">=": diff, "==": -abs(diff)}[cmp.relation]
             ok = margin >= -tol
             return [Decision("holds" if ok else "fails", mp.nstr(lhs, 20), mp.nstr(rhs, 20), None, None,
-                             float(margin), mp.nstr(tol, 5), float(lhs))]
+                             float(margin), mp.nstr(tol, 5), float(lhs), relation=cmp.relation,
+                             rhs_value=float(rhs))]
+
+
+def _mpf(x: Any) -> Any:
+    if isinstance(x, Fraction):
+        return mpf(x.numerator) / x.denominator
+    return mpf(x) if not hasattr(x, "p") else mpf(int(x.p)) / int(x.q)

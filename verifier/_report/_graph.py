@@ -23,9 +23,11 @@ _SHADES = {
     "violated": {"exact": "#b3261e", "certified": "#d0392f", "mp": "#e57368", "float": "#f1a7a0", None: "#f1a7a0"},
     "inconclusive": {"exact": "#b8860b", "certified": "#d9a21b", "mp": "#e8c25a", "float": "#f3dc98",
                      None: "#f3dc98"},
+    "error": {None: "#6a3fb5"},
+    "not-applicable": {None: "#eceff3"},
     "missing": {None: "#d9d9d9"},
 }
-_DARK_TEXT = {"#a9dcb9", "#6cc28a", "#f1a7a0", "#e8c25a", "#f3dc98", "#d9d9d9", "#d9a21b", "#e57368"}
+_DARK_TEXT = {"#a9dcb9", "#6cc28a", "#f1a7a0", "#e8c25a", "#f3dc98", "#d9d9d9", "#d9a21b", "#e57368", "#eceff3"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,24 +36,27 @@ class Node:
 
     id: str
     title: str
-    status: str  # holds | violated | inconclusive | missing (named as a dependency, not in the report)
+    status: str  # the statement's verdict, or missing (named as a dependency, not in the report)
     evidence: str | None
     flagged_by: tuple[str, ...]  # violated (transitive) dependencies
+    proof_gaps: tuple[str, ...] = ()  # proof steps violated while the statement is not
 
     @property
     def fill(self) -> str:
-        shades = _SHADES[self.status]
+        shades = _SHADES.get(self.status, _SHADES["missing"])
         return shades.get(self.evidence, shades[None])
 
 
 def theorem_evidence(entry: dict[str, Any]) -> str | None:
     """The evidence behind a theorem's verdict: the strongest for a violation, the weakest otherwise
     (a theorem holds only as strongly as its weakest claim was established)."""
-    claims = entry.get("claims", [])
-    if entry.get("status") == "violated":
+    claims = [c for c in entry.get("claims", []) if c.get("role", "statement") == "statement"] or \
+        entry.get("claims", [])
+    status = entry.get("statement_status", entry.get("status"))
+    if status == "violated":
         levels = [c["evidence"] for c in claims if c["status"] == "violated" and c.get("evidence")]
         return max(levels, key=rank) if levels else None
-    levels = [c["evidence"] for c in claims if c["status"] == entry.get("status") and c.get("evidence")]
+    levels = [c["evidence"] for c in claims if c["status"] == status and c.get("evidence")]
     return min(levels, key=rank) if levels else None
 
 
@@ -65,7 +70,7 @@ def dependency_graph(doc: dict[str, Any]) -> Any:
         g.add_node(tid)
         for dep in t.get("depends_on", []):
             g.add_edge(dep, tid)
-    violated = {tid for tid, t in entries.items() if t.get("status") == "violated"}
+    violated = {tid for tid, t in entries.items() if t.get("statement_status", t.get("status")) == "violated"}
     for tid in g.nodes:
         t = entries.get(tid)
         anc = nx.ancestors(g, tid)
@@ -73,8 +78,8 @@ def dependency_graph(doc: dict[str, Any]) -> Any:
         if t is None:
             g.nodes[tid]["node"] = Node(tid, "not in this report", "missing", None, flagged)
         else:
-            g.nodes[tid]["node"] = Node(tid, t.get("title", ""), t.get("status", "inconclusive"),
-                                        theorem_evidence(t), flagged)
+            g.nodes[tid]["node"] = Node(tid, t.get("title", ""), t.get("statement_status", t.get("status", "inconclusive")),
+                                        theorem_evidence(t), flagged, tuple(t.get("proof_gaps", ())))
     return g
 
 
@@ -129,7 +134,7 @@ def graph_svg(doc: dict[str, Any]) -> str:
         x, y = xy[n]
         fg = "#111" if node.fill in _DARK_TEXT else "#fff"
         border = ' stroke="#b3261e" stroke-width="3" stroke-dasharray="5 3"' if node.flagged_by else \
-            ' stroke="#333" stroke-width="1"'
+            ' stroke="#e07b00" stroke-width="3"' if node.proof_gaps else ' stroke="#333" stroke-width="1"'
         label = node.status.upper() if node.status != "missing" else "NOT CHECKED"
         ev = f" · {node.evidence}" if node.evidence else ""
         title = html.escape(f"{node.id}: {node.title}" +
@@ -142,7 +147,10 @@ def graph_svg(doc: dict[str, Any]) -> str:
                    f'<text x="{x + w / 2}" y="{y + 43}" text-anchor="middle" font-size="12" fill="{fg}">'
                    f'{html.escape(label + ev)}</text>'
                    + (f'<text x="{x + w / 2}" y="{y + 59}" text-anchor="middle" font-size="11" font-weight="bold" '
-                      f'fill="{fg}">⚠ dependency violated</text>' if node.flagged_by else "")
+                      f'fill="{fg}">⚠ dependency violated</text>' if node.flagged_by else
+                      f'<text x="{x + w / 2}" y="{y + 59}" text-anchor="middle" font-size="11" font-weight="bold" '
+                      f'fill="{fg}">proof gap: {html.escape(", ".join(node.proof_gaps))[:28]}</text>'
+                      if node.proof_gaps else "")
                    + "</g>")
     out.append("</svg>")
     return "".join(out)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-_BADGE = {"holds": "HOLDS", "violated": "VIOLATED", "inconclusive": "INCONCLUSIVE"}
+_BADGE = {"holds": "HOLDS", "violated": "VIOLATED", "inconclusive": "INCONCLUSIVE", "error": "ERROR",
+          "not-applicable": "NOT APPLICABLE"}
 
 
 def _side(v: str | None, r: str | None) -> str:
@@ -40,6 +41,24 @@ def _search_lines(search: dict[str, Any] | None) -> list[str]:
     return out
 
 
+def _sections_markdown(doc: dict[str, Any]) -> list[str]:
+    """Each package section rendered by its own package (raw data when the package is not loaded)."""
+    from verifier._report._html import _section_objects
+
+    objs = _section_objects(doc)
+    out: list[str] = []
+    for entry in doc.get("sections", []):
+        key = (entry.get("package", ""), entry.get("id", ""))
+        sec = objs.get(key)
+        out += ["", f"## {entry.get('title', key[1])}", ""]
+        try:
+            out.append(sec.markdown(entry.get("data") or {}) if sec is not None else
+                       f"(package {key[0]} is not loaded; the section's data is in the JSON report)")
+        except Exception as e:  # a package's renderer must not lose the report
+            out.append(f"**error**: the section renderer raised {type(e).__name__}: {e}")
+    return out
+
+
 def render_markdown(doc: dict[str, Any]) -> str:
     """A reviewer's summary: per theorem, per claim status, evidence, margins, counterexamples."""
     out = [
@@ -63,7 +82,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
             "",
             f"## {t['id']}: {t['title']}",
             "",
-            f"**Status: {_BADGE[t['status']]}**. Source: {t['source']} (confidence: {t['confidence']}).",
+            f"**Status: {_BADGE[t['status']]}** (statement: {_BADGE[t.get('statement_status', t['status'])]}"
+            + (f"; proof gaps: {', '.join(t['proof_gaps'])}" if t.get("proof_gaps") else "") + f"). "
+            f"Source: {t['source']}.",
             "",
             t["statement"],
             "",
@@ -83,14 +104,24 @@ def render_markdown(doc: dict[str, Any]) -> str:
                     f"{n.get('inconclusive', 0)} |"
                 )
             out.append("")
+        for e in t.get("errors", []):
+            out.append(f"- **error**: {e}")
+        steps = [c for c in t["claims"] if c.get("role") == "step"]
+        if steps:
+            out += ["", "Proof audit:", "", "| step | claim | verdict | evidence | cites |", "|---|---|---|---|---|"]
+            for c in steps:
+                gap = " **(proof gap)**" if c["id"] in (t.get("proof_gaps") or []) else ""
+                out.append(f"| {c.get('label') or c['id']} | {c['id']} | **{_BADGE[c['status']]}**{gap} | "
+                           f"{c.get('evidence') or '-'} | {', '.join(c.get('cites', [])) or '-'} |")
+            out.append("")
         out += ["| claim | status | evidence | instances | lhs | rhs | margin |", "|---|---|---|---|---|---|---|"]
-        for c in t["claims"]:
+        for c in [c for c in t["claims"] if c.get("role") != "step"]:
             w = c.get("worst") or {}
             out.append(
                 f"| {c['id']} | **{_BADGE[c['status']]}** | {c['evidence'] or '-'} | {c['instances']} | "
                 f"{_side(w.get('lhs'), w.get('lhs_radius'))} | {_side(w.get('rhs'), w.get('rhs_radius'))} | "
                 f"{w['margin']:.3g} |"
-                if "margin" in w
+                if isinstance(w.get("margin"), (int, float))
                 else f"| {c['id']} | **{_BADGE[c['status']]}** | {c['evidence'] or '-'} | "
                 f"{c['instances']} | - | - | - |"
             )
@@ -121,6 +152,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         out += _search_lines(t.get("search"))
         t_ = t["timings"]
         out += ["", "Timings (s): " + ", ".join(f"{k} {v:.2f}" for k, v in t_.items())]
+    out += _sections_markdown(doc)
     env = doc["environment"]
     out += [
         "",

@@ -72,7 +72,7 @@ def search_theorem(thm: Theorem, settings: SearchSettings | None = None) -> Sear
     """
     s = settings or SearchSettings()
     searches = plan(thm, s)
-    store = Store(s.out_dir, thm.id, s.spec_file)
+    store = Store(s.out_dir, thm.id, s.spec_files)
     t0 = time.monotonic()
     notes: list[str] = []
     if s.threshold_offset is not None and not any(k == "threshold" for k, _ in searches):
@@ -140,7 +140,7 @@ def replay_file(thm: Theorem, settings: SearchSettings, path: str) -> tuple[bool
     from verifier._search.strategies import check_assumptions
 
     inst = load_instance(thm, path)
-    store = Store(settings.out_dir, thm.id, settings.spec_file)
+    store = Store(settings.out_dir, thm.id, settings.spec_files)
     violated, lines = False, []
     for _kind, v in plan(thm, settings):
         x = _Search(thm, v, settings, float("inf"), store)

@@ -29,6 +29,7 @@ import numpy as np
 
 from verifier._matrix import RatMatrix
 from verifier._records import Claim, Instance, Theorem
+from verifier._backends import Decision
 from verifier._search._engine import relative_margin
 from verifier._search._simplify import flatten, unflatten
 
@@ -94,8 +95,8 @@ def gradient(thm: Theorem, inst: Instance, claims: Sequence[Claim], device: str 
                     diff = lhs - rhs
                     m = {">=": diff, "<=": -diff, "==": -diff.abs()}[c.relation]
                     # The measure the search ranks candidates by, so a step is judged like with like.
-                    rel = relative_margin({"margin": float(m.detach()), "lhs": float(lhs.detach()),
-                                           "rhs": float(rhs.detach())})
+                    rel = relative_margin(Decision("holds", "", "", margin=float(m.detach()),
+                                                   lhs_value=float(lhs.detach()), rhs_value=float(rhs.detach())))
                     if rel is not None and (best is None or rel < best[0]):
                         best = (rel, m, diff, c.relation, claim.id)
             if best is None:

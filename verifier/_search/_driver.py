@@ -107,7 +107,7 @@ class _Driver:
             x.out.generated += 1
         if x.s.guided and isinstance(ch, HypothesisChooser):
             for c in self.active:
-                rels = [r for outs in per if c.id in outs for r in [relative_margin(outs[c.id].comparison)]
+                rels = [r for outs in per if c.id in outs for r in [relative_margin(outs[c.id].decision)]
                         if r is not None]
                 if rels:
                     target(-min(rels), label=f"margin of {c.id}")
@@ -132,7 +132,7 @@ class _Driver:
         out: list[float | None] = []
         for outs in per:
             rels = [r for cid, o in outs.items() if ids is None or cid in ids
-                    for r in [relative_margin(o.comparison)] if r is not None]
+                    for r in [relative_margin(o.decision)] if r is not None]
             out.append(min(rels) if rels else None)
         return out
 

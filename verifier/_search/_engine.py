@@ -14,10 +14,10 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
+from verifier._backends import Decision
 from verifier._check import check_theorem
 from verifier._errors import InstanceError
 from verifier._instances import load_instance
@@ -78,23 +78,11 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def _num(text: Any) -> float | None:
-    try:
-        v = float(text)
-    except (TypeError, ValueError):
+def relative_margin(d: Decision | None) -> float | None:
+    """A decision's margin relative to the size of its sides (> 0 holds, < 0 fails), or None."""
+    if d is None or not math.isfinite(d.margin):
         return None
-    return v if math.isfinite(v) else None
-
-
-def relative_margin(cmp: Mapping[str, Any] | None) -> float | None:
-    """A comparison's margin relative to the size of its sides (> 0 holds, < 0 fails), or None."""
-    if not cmp:
-        return None
-    m, lhs, rhs = _num(cmp.get("margin")), _num(cmp.get("lhs")), _num(cmp.get("rhs"))
-    if m is None:
-        return None
-    scale = abs(lhs or 0.0) + abs(rhs or 0.0)
-    return max(-1e9, min(1e9, m / scale)) if scale > 0 else math.copysign(min(abs(m), 1.0), m)
+    return d.relative_margin()
 
 
 class _Search:
@@ -119,8 +107,7 @@ class _Search:
             if not torch.cuda.is_available():
                 device = "cpu"
                 self.out.notes.append("--device cuda: no CUDA device here; float screening ran on the CPU")
-        self.cs = CheckSettings(level="float", seed=s.seed, device=device, prec=s.prec, max_prec=s.max_prec,
-                                out_dir=self.tmp.name)
+        self.cs = CheckSettings(level="float", seed=s.seed, device=device, prec=s.prec, max_prec=s.max_prec)
 
     # -- evaluation ---------------------------------------------------------------------------
     def _eval_thm(self, claims: Sequence[Claim]) -> Theorem:
@@ -149,7 +136,7 @@ class _Search:
                 per[o.index][cv.id] = o
         for j, outs in enumerate(per):
             for cid, o in list(outs.items()):
-                rel = relative_margin(o.comparison)
+                rel = relative_margin(o.decision)
                 if o.status == "holds" and o.evidence == "float" and rel is not None and rel < self.s.escalate_below:
                     v2 = check_theorem(thm, replace(self.cs, level="exact"), [insts[j]], [cid])
                     if v2.claims and v2.claims[0].outcomes:
@@ -182,13 +169,13 @@ class _Search:
             replay = self.store.search_replay_command(path, claim_id, self.v.offset or 0)
         else:
             replay = self.store.check_command(path, claim_id, level, self.v.dropped if kind == "necessary" else None)
-        cmp = o.comparison or {}
+        dec = o.decision
         dropped = ares.get(self.v.dropped) if self.v.dropped else None
         now = time.monotonic() - self.t0
         first = old.examples if old else self.out.examples
         secs = old.seconds if old else now
-        self.out.best[key] = Finding(kind, claim_id, level, path, replay, dict(inst.parameters), cmp.get("lhs"),
-                                     cmp.get("rhs"), cmp.get("margin"), o.detail, description, first, round(secs, 3),
+        self.out.best[key] = Finding(kind, claim_id, level, path, replay, dict(inst.parameters), dec.lhs if dec else None,
+                                     dec.rhs if dec else None, dec.margin if dec else None, o.detail, description, first, round(secs, 3),
                                      size, self.v.dropped if kind == "necessary" else None,
                                      dropped.detail if dropped else "", origin)  # type: ignore[arg-type]
         self.insts[key] = inst

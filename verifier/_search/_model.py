@@ -70,7 +70,7 @@ class SearchSettings:
     replay: bool = True
     database: str | None = ".verifier/hypothesis"
     out_dir: str = ".verifier/counterexamples"
-    spec_file: str | None = None
+    spec_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.max_examples < 1:

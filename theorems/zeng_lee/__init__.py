@@ -1,0 +1,32 @@
+"""Zeng & Lee, "The Expressive Power of Low-Rank Adaptation" (ICLR 2024; arXiv 2310.17513v3).
+
+Every result as a spec keyed by its content id, in the paper's order (linear model, FNN results,
+transformers); the package adds the paper's experiments and a float-stability study to its report,
+and the `verifier reproduce` command.
+"""
+# ruff: noqa: I001  (the import order is the report's order)
+
+from theorems.zeng_lee._common import PAPER
+from theorems.zeng_lee.r_lin import R_LIN
+from theorems.zeng_lee.fnn_one import R_FNN1
+from theorems.zeng_lee.fnn_auni import A_UNI
+from theorems.zeng_lee.fnn_rand import R_RAND
+from theorems.zeng_lee.fnn_uni import R_UNI
+from theorems.zeng_lee.fnn_abs import R_ABS
+from theorems.zeng_lee.fnn_gen import R_GEN
+from theorems.zeng_lee.fnn_err import R_ERR
+from theorems.zeng_lee.fnn_flt import R_FLT
+from theorems.zeng_lee.r_tfn import R_TFN
+from theorems.zeng_lee.sections import REPRODUCE, REPRODUCTION, STABILITY
+from verifier import SpecPackage
+
+PACKAGE = SpecPackage(
+    name="zeng_lee",
+    title="Zeng & Lee, The Expressive Power of Low-Rank Adaptation (ICLR 2024)",
+    source=PAPER,
+    theorems=(R_LIN, R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_GEN, R_ERR, R_FLT, R_TFN),
+    sections=(REPRODUCTION, STABILITY),
+    commands=(REPRODUCE,),
+)
+
+__all__ = ["PACKAGE"]

@@ -1,0 +1,95 @@
+"""`verifier check`: run theorems' claims on random instances (or one instance file)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from verifier._cli._common import (
+    EXIT,
+    check_settings,
+    checking_parser,
+    command_line,
+    exit_code,
+    output_parser,
+    select,
+    selection_parser,
+    write_json,
+)
+from verifier._errors import InstanceError, UsageError
+
+NAME = "check"
+HELP = "check theorems' claims on instances"
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--instance", help="check this instance file (JSON) instead of random instances")
+    p.add_argument("--claim", action="append", default=[], help="only this claim (repeatable)")
+    p.add_argument("--drop", action="append", default=[], help="ignore this assumption (repeatable)")
+    p.add_argument("--json", dest="json_path", help="write the JSON report here")
+    p.add_argument("--report", dest="report_dir", help="write report.json, report.md and report.html here")
+
+
+PARENTS = (selection_parser, checking_parser, output_parser)
+
+
+def user_instance(thm: Any, path: str, drop: Sequence[str]) -> Any:
+    """Load a user's instance; one that violates an assumption is bad input (exit 2), not a counterexample."""
+    from verifier._instances import load_instance
+
+    inst = load_instance(thm, path)
+    for assumption in thm.assumptions:
+        if assumption.name in drop:
+            continue
+        res = assumption.check(inst)
+        if res.status == "violated":
+            raise InstanceError(f"{path}: the instance does not meet assumption {assumption.name} of {thm.id} "
+                                f"({res.detail}); pass --drop {assumption.name} to check it anyway")
+    return inst
+
+
+def print_summary(pairs: Sequence[tuple[Any, Any]]) -> None:
+    for _thm, v in pairs:
+        print(f"{v.id}: {v.status.upper()}  ({v.eligible}/{v.instances} instances met the assumptions, "
+              f"{v.timings.get('total', 0):.1f} s)")
+        for c in v.claims:
+            w = c.worst
+            side = f"  lhs={w.lhs} rhs={w.rhs}" if w is not None else ""
+            role = f" [{c.role} {c.label}]".rstrip() + "" if c.role != "statement" else ""
+            print(f"  {c.id:<28} {c.status:<14} evidence={c.evidence or '-':<9} n={c.instances}{side}{role}")
+            if c.counterexample:
+                print(f"    counterexample: {c.counterexample.detail}")
+                if c.counterexample.replay:
+                    print(f"    replay: {c.counterexample.replay}")
+            for n in c.notes[:3]:
+                print(f"    note: {n}")
+        for e in v.errors[:5]:
+            print(f"  error: {e}")
+
+
+def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
+    from verifier._check import check_theorem
+    from verifier._findings import record_findings
+    from verifier._report import report_document
+    from verifier._report._write import write_files
+
+    sel = select(a)
+    if a.instance and len(sel.theorems) != 1:
+        raise UsageError("--instance needs exactly one theorem id, e.g. `verifier check R-LIN --instance FILE`")
+    settings = check_settings(a, a.drop)
+    out_dir = Path(a.report_dir) / "counterexamples" if a.report_dir else Path(".verifier/counterexamples")
+    pairs = []
+    for thm in sel.theorems:
+        insts = [user_instance(thm, a.instance, settings.drop)] if a.instance else None
+        v = check_theorem(thm, settings, insts, a.claim or None)
+        pairs.append((thm, record_findings(v, out_dir, sel.spec_files)))
+    doc = report_document(pairs, command=command_line(argv))
+    if not a.quiet:
+        print_summary(pairs)
+    if a.json_path:
+        write_json(a.json_path, doc)
+    if a.report_dir:
+        write_files(doc, Path(a.report_dir))
+    return exit_code([v.status for _t, v in pairs]) if pairs else EXIT["holds"]

@@ -1,0 +1,44 @@
+"""Public certified linear algebra for specs: exact and certified non-singularity checks, certified
+singular values and low-rank approximations on python-flint ball matrices.
+
+Importing this module loads nothing heavy: each name is imported from its private module (and
+python-flint with it) on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_NAMES = {
+    "all_nonsingular": "verifier._backends.linalg._assume",
+    "lowrank_corrections_nonsingular": "verifier._backends.linalg._assume",
+    "to_arb_mat": "verifier._backends.linalg._svd",
+    "arb_mat_from_numpy": "verifier._backends.linalg._svd",
+    "mid_to_numpy": "verifier._backends.linalg._svd",
+    "frobenius_upper": "verifier._backends.linalg._svd",
+    "singular_value": "verifier._backends.linalg._svd",
+    "singular_value_enclosures": "verifier._backends.linalg._svd",
+    "spectral_norm": "verifier._backends.linalg._svd",
+    "spectral_norm_upper": "verifier._backends.linalg._svd",
+    "is_nonsingular": "verifier._backends.linalg._svd",
+    "lowrank_approx": "verifier._backends.linalg._svd",
+    "smin_of_sum_with_lowrank": "verifier._backends.linalg._svd",
+    "approx_svd": "verifier._backends.linalg._svd",
+    "working_prec": "verifier._backends._certified",
+    "arb_str": "verifier._backends._certified",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _NAMES:
+        raise AttributeError(f"module 'verifier.linalg' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_NAMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
