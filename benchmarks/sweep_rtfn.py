@@ -23,8 +23,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import theorems.zeng_lee  # noqa: F401  (registers the specs)
-from verifier import get_context, get_theorem
 from theorems.zeng_lee.models.tfn import construct, exact_analysis, forward_many, load_tfn, sample_inputs
+from verifier import get_context, get_theorem
 
 
 def exact_ok(inst, r: int) -> bool:

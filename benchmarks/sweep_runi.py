@@ -24,7 +24,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from verifier import Instance, get_context
 from theorems.zeng_lee.models.fnn import build as build_construction
 from theorems.zeng_lee.models.fnn import (
     first_exact,
@@ -36,6 +35,7 @@ from theorems.zeng_lee.models.fnn import (
     uniform_blocks,
     uniform_ranks,
 )
+from verifier import Instance, get_context
 
 
 def instance(d: int, big_l: int, lbar: int, seed: int, targets: str) -> Instance:

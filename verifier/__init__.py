@@ -25,8 +25,8 @@ from verifier._exactops import exact_inv as exact_inv
 from verifier._exactops import exact_product as exact_product
 from verifier._exactops import exact_rank as exact_rank
 from verifier._exactops import exact_sub as exact_sub
-from verifier._expr import forall as forall
 from verifier._expr import exists as exists
+from verifier._expr import forall as forall
 from verifier._findings import check_command as check_command
 from verifier._findings import record_findings as record_findings
 from verifier._instances import instance_from_json as instance_from_json

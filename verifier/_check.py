@@ -157,9 +157,9 @@ def _assumption_summary(thm: Theorem, s: CheckSettings, insts: list[Instance]) -
                                               "dropped": int(a.name in s.drop)})
             try:
                 res = a.check(inst)
-                status, detail, ev = res.status, res.detail, res.evidence
+                status, detail, ev = str(res.status), res.detail, res.evidence
             except Exception as e:  # an assumption check that crashes decides nothing
-                status, detail, ev = "error", f"{type(e).__name__}: {e}", None
+                status, detail, ev = "error", f"{type(e).__name__}: {e}", None  # type: ignore[assignment]
                 errors.append(f"assumption {a.name} on instance {i} raised {detail}")
             row[status] += 1
             if status != "holds" and a.name not in s.drop:
@@ -190,6 +190,7 @@ def check_theorem(
         if bad:
             raise UsageError(f"unknown claim(s) {bad} of {thm.id}; expected "
                              f"{[c.id for c in thm.claims] + [c.id for c in thm.identities]}")
+    thm.validate()
     t_all = time.perf_counter()
     runner = Runner(thm, s)
     t0 = time.perf_counter()

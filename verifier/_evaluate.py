@@ -167,8 +167,8 @@ def outcome(runner: Runner, claim: Claim, inst: Instance, idx: int,
     else:
         lv = top
     if lv is None:
-        d = worst(float_decs) if float_decs else None
-        return InstanceOutcome(idx, "inconclusive", top, d,
+        fd = worst(float_decs) if float_decs else None
+        return InstanceOutcome(idx, "inconclusive", top, fd,
                                f"{top} failure (a candidate) could not be escalated: the claim has no certified form",
                                False, float_lhs)
     try:

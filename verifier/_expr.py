@@ -236,7 +236,7 @@ class View:
 
     def lowrank(self, a: Expr, r: int) -> Expr:
         """LR_r(a): a best rank-r approximation (from an approximate SVD: a witness, not exact)."""
-        u, v = self.ctx.svd(a.value)
+        _u, v = self.ctx.svd(a.value)
         k = min(r, self.ctx.shape(v)[1])
         vr = self.ctx.cols(v, 0, k)
         return Expr(self.ctx, self.ctx.mm(a.value, vr, self.ctx.T(vr)), f"LR_{r}({a.text})", True)

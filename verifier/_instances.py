@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from verifier._errors import InstanceError
-from verifier._matrix import RatMatrix
 from verifier._fileio import atomic_write
+from verifier._matrix import RatMatrix
 from verifier._records import PARAMETER_CEILING, Instance, MatrixValue, Theorem
 
 

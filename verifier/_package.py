@@ -104,7 +104,7 @@ class SpecPackage:
     """A set of theorems in their report order, and what the package adds to reports and the CLI.
 
     Args:
-        name: a token (`zeng_lee`, `linalg`); `--package NAME` selects it.
+        name: a token (`linalg`, `my_paper`); `--package NAME` selects it.
         title: what it is, for reports and `verifier list`.
         theorems: the specs, in report order; ids are unique across all loaded packages.
         source: where the results come from (a paper, a textbook), if one source covers them all.

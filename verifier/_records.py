@@ -45,8 +45,8 @@ class Source:
     """Where a theorem comes from: a paper (with its number and page), a book, folklore, a conjecture.
 
     Args:
-        citation: authors, title, venue ("Zeng & Lee, The Expressive Power of Low-Rank Adaptation,
-            ICLR 2024"), or the book, or who conjectured it.
+        citation: authors, title, venue ("Horn & Johnson,
+            Matrix Analysis, 2nd ed."), or the book, or who conjectured it.
         kind: "paper", "book", "folklore", "conjecture" or "user" (your own statement).
         number: the result's number in the source ("Lemma 1", "Theorem 2.4.8").
         page: the page(s), as printed or of the PDF ("3", "20-24").
@@ -115,7 +115,7 @@ class Instance:
         theorem: the id of the theorem it is an instance of.
         parameters: the integer parameters.
         matrices: the theorem's data, exact (a RatMatrix or a tuple of them per name).
-        aux: exact matrices that belong to the check, not the theorem (e.g. adapters found by
+        aux: exact matrices that belong to the check, not the theorem (e.g. witnesses found by
             gradient descent that probe a lower bound), so a counterexample replays bit for bit.
         options: per-instance options declared by the theorem's `options_schema`.
         origin: "random", "search" or the file it was read from.
@@ -324,6 +324,9 @@ class IdentityClaim:
         _require(self.role in ROLES, f"identity {self.id}: role must be one of {ROLES}, got {self.role!r}")
 
 
+_VALIDATED: set[int] = set()
+_KEEP: list[Any] = []  # validated specs stay alive, so their ids are never reused
+
 Shape = tuple[int, int] | list[tuple[int, int]]
 Shapes = Callable[[Mapping[str, int]], Mapping[str, Shape]]
 
@@ -333,7 +336,7 @@ class Theorem:
     """A declarative theorem spec: everything the checker, search and reports need.
 
     Args:
-        id: a token naming the result ("R-LIN", "EYM"); unique across loaded packages.
+        id: a token naming the result ("EYM-2", "WEYL-SV"); unique across loaded packages.
         title: a short title.
         statement: the statement in text with LaTeX math, as in the source.
         source: where it comes from (`Source`).
@@ -381,7 +384,7 @@ class Theorem:
     generic_instances: bool = False
 
     def __post_init__(self) -> None:
-        from verifier._shapes import resolve_shapes, validate_theorem
+        from verifier._shapes import resolve_shapes
 
         _require(_token(self.id), f"theorem id must be a non-empty token, got {self.id!r}")
         _require(isinstance(self.source, Source),
@@ -415,7 +418,17 @@ class Theorem:
             from verifier._shapes import default_generator
 
             object.__setattr__(self, "generate", default_generator(self))
-        validate_theorem(self)
+
+    def validate(self) -> None:
+        """The checks that run spec code: one instance at the smallest parameters must match the
+        declared shapes. Run by the registry when a spec is loaded (and by `check_theorem`), so a
+        malformed spec is a one-line `SpecError` before anything is computed."""
+        if id(self) not in _VALIDATED:
+            from verifier._shapes import validate_theorem
+
+            validate_theorem(self)
+            _VALIDATED.add(id(self))
+            _KEEP.append(self)
 
     def claim(self, claim_id: str) -> Claim:
         for c in self.claims:

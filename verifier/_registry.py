@@ -42,6 +42,7 @@ def _add_package(pkg: SpecPackage) -> SpecPackage:
         owner = _OWNER.get(t.id)
         if owner is not None and owner != pkg.name:
             raise SpecError(f"theorem id {t.id!r} is defined by two packages: {owner!r} and {pkg.name!r}")
+        t.validate()
     _PACKAGES[pkg.name] = pkg
     for t in pkg.theorems:
         _THEOREMS[t.id] = t
@@ -61,7 +62,7 @@ def register_theorem(thm: Theorem, package: str = "user") -> Theorem:
     if not isinstance(thm, Theorem):
         raise SpecError(f"register_theorem expects a Theorem but got {type(thm).__name__}")
     old = _PACKAGES.get(package)
-    theorems = tuple(t for t in (old.theorems if old else ()) if t.id != thm.id) + (thm,)
+    theorems = (*(t for t in (old.theorems if old else ()) if t.id != thm.id), thm)
     base = old if old is not None else SpecPackage(name=package, title=package, theorems=())
     from dataclasses import replace
 

@@ -74,7 +74,7 @@ def theorem_tests(target: Theorem | str | Path, **settings: Any) -> Any:
     import pytest
 
     thms = _load(target)
-    cases = [(t, c.id) for t in thms for c in [*t.claims, *t.identities]]
+    cases = [(t, cid) for t in thms for cid in [c.id for c in t.claims] + [c.id for c in t.identities]]
 
     @pytest.mark.parametrize(("thm", "claim"), cases, ids=[f"{t.id}::{c}" for t, c in cases])
     def test_claim(thm: Theorem, claim: str) -> None:
@@ -135,8 +135,8 @@ def _item_classes() -> tuple[Any, Any]:
             from verifier._registry import load_spec_file
 
             for thm in load_spec_file(str(self.path)):
-                for c in [*thm.claims, *thm.identities]:
-                    yield _ClaimItem.from_parent(self, name=f"{thm.id}::{c.id}", thm=thm, claim=c.id)
+                for cid in [c.id for c in thm.claims] + [c.id for c in thm.identities]:
+                    yield _ClaimItem.from_parent(self, name=f"{thm.id}::{cid}", thm=thm, claim=cid)
 
     class _ClaimItem(pytest.Item):
         def __init__(self, *, thm: Theorem, claim: str, **kw: Any) -> None:

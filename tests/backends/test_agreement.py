@@ -31,20 +31,20 @@ def test_quantities_agree_across_arithmetics(k: int) -> None:
     cctx, ccons, _ = _run("certified", inst, prec=170)
     mctx, mcons, _ = _run("mp", inst, dps=50)
     fctx, fcons, _ = _run("float", inst, dtype="float64")
-    s_cert = cctx.sv(ccons["E"], r * big_l + 1)
-    s_mp = mctx.sv(mcons["E"], r * big_l + 1)
-    s_f = float(fctx.sv(fcons["E"], r * big_l + 1)[0])
+    s_cert = cctx.sv(ccons.E, r * big_l + 1)
+    s_mp = mctx.sv(mcons.E, r * big_l + 1)
+    s_f = float(fctx.sv(fcons.E, r * big_l + 1)[0])
     # containment: the mpmath value (50 digits) lies in the certified ball, up to mpmath's own error
     with mp.workdps(60):
         assert abs(mpf(s_mp) - mpf(s_cert.mid().str(50, radius=False))) <= float(s_cert.rad()) + 1e-40
     assert float(s_cert.rad()) < 1e-30  # width: a useful enclosure, not just a true one
     assert abs(s_f - float(s_cert.mid())) <= 1e-12 * (1 + abs(s_f))
     # the residual of each arithmetic's own construction is s_{RL+1}(E) up to its precision
-    res_c = cctx.norm2(ccons["residual"])
+    res_c = cctx.norm2(ccons.residual)
     assert abs(float(res_c.mid()) - float(s_cert.mid())) < 1e-25
-    res_m = mctx.norm2(mcons["residual"])
+    res_m = mctx.norm2(mcons.residual)
     assert abs(float(res_m) - float(s_cert.mid())) < 1e-25
-    res_f = float(fctx.norm2(fcons["residual"])[0])
+    res_f = float(fctx.norm2(fcons.residual)[0])
     assert abs(res_f - float(s_cert.mid())) < 1e-6
 
 
@@ -56,8 +56,8 @@ def test_exact_construction_is_exact_above_threshold() -> None:
         if inst.p("R") < threshold(inst):
             continue
         ctx, cons, _ = _run("exact", inst)
-        assert ctx.maxabs(cons["residual"]) == 0
-        for ad in cons["adapters"]:
+        assert ctx.maxabs(cons.residual) == 0
+        for ad in cons.adapters:
             if ad is not None:
                 assert ctx.rank(ctx.mm(*ad)) <= inst.p("R")
         checked += 1

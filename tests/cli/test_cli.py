@@ -38,7 +38,7 @@ def test_check_user_instance_holds_and_writes_reports(tmp_path: Path) -> None:
     r = _run("check", "R-LIN", "--instance", path, "--report", str(out), "--json", str(tmp_path / "r.json"))
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads((out / "report.json").read_text())
-    assert doc["schema"] == "verifier-report/1" and doc["status"] == "holds"
+    assert doc["schema"] == "verifier-report/2" and doc["status"] == "holds"
     thm = doc["theorems"][0]
     claims = {c["id"]: c for c in thm["claims"]}
     assert claims["optimum-attained"]["evidence"] == "certified"
@@ -69,11 +69,15 @@ def test_bad_instances_exit_2_with_one_line(tmp_path: Path, content: object, mes
     (["check", "R-LIN", "--instance", "/no/such/file.json"], "instance file not found"),
     (["check", "NOPE"], "unknown theorem"),
     (["check", "R-LIN", "--level", "bogus"], "invalid choice"),
-    (["check", "R-LIN", "--examples", "0"], "--examples must be >= 1"),
+    (["check", "R-LIN", "--examples", "0"], "--examples: must be in 1..100000"),
     (["check", "R-LIN", "--claim", "nope", "--examples", "1"], "unknown claim"),
     (["check", "R-LIN", "--drop", "nope", "--examples", "1"], "unknown assumption"),
-    (["check", "R-LIN", "--dtype", "float8", "--examples", "1"], "unknown float dtype"),
-    (["check", "R-LIN", "--prec", "10", "--examples", "1"], "precision"),
+    (["check", "R-LIN", "--dtype", "float8", "--examples", "1"], "--dtype: expected a comma-separated subset"),
+    (["check", "R-LIN", "--prec", "10", "--examples", "1"], "--prec: must be in 53..65536"),
+    (["check", "R-LIN", "--prec", "400", "--max-prec", "200", "--examples", "1"], "--max-prec (200) must be >= --prec"),
+    (["check", "R-LIN", "--seed", "-1"], "--seed: must be in 0.."),
+    (["check", "--spec", "/no/such/spec.py"], "spec file not found"),
+    (["report", "--package", "nope"], "unknown spec package"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_bad_usage_exits_2_with_one_line(args: list[str], message: str) -> None:

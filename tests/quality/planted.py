@@ -38,25 +38,35 @@ R_LIN: Theorem = r_lin.R_LIN
 def _wrong_opt(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
     target = r_lin._target_sv(ctx, b, c, offset=0)  # s_{RL}(E): the planted off-by-one
     scale = ctx.norm2(c.E)
-    return [Comparison(f"probe {k}: ||prod(W+BA) - Wbar||_2 vs s_{{RL}}(E)", v, ">=", target, scale=scale)
-            for k, v in r_lin.probe_residuals(ctx, b)]
+    return [
+        Comparison(f"probe {k}: ||prod(W+BA) - Wbar||_2 vs s_{{RL}}(E)", v, ">=", target, scale=scale)
+        for k, v in r_lin.probe_residuals(ctx, b)
+    ]
 
 
 def _with_claim(base: Theorem, new_id: str, claim: Claim) -> Theorem:
-    return replace(base, id=new_id, claims=tuple(claim if c.id == claim.id else c for c in base.claims),
-                   identities=())
+    return replace(base, id=new_id, claims=tuple(claim if c.id == claim.id else c for c in base.claims), identities=())
 
 
 R_LIN_WRONG_OPT = _with_claim(
-    R_LIN, "R-LIN-WRONG-OPT",
-    replace(R_LIN.claim("no-better-adapters"),
-            statement=r"(planted, false) no rank-$R$ adapters beat $\sigma_{RL}(E)$", evaluate=_wrong_opt))
+    R_LIN,
+    "R-LIN-WRONG-OPT",
+    replace(
+        R_LIN.claim("no-better-adapters"),
+        statement=r"(planted, false) no rank-$R$ adapters beat $\sigma_{RL}(E)$",
+        evaluate=_wrong_opt,
+    ),
+)
 
 R_LIN_THRESHOLD_MINUS_ONE = _with_claim(
-    R_LIN, "R-LIN-THRESHOLD-MINUS-ONE",
-    replace(R_LIN.claim("exact-above-threshold"),
-            statement=r"(planted, false) if $R \ge \lceil \mathrm{rank}(E)/L \rceil - 1$ the adapted model is exact",
-            threshold=lambda inst: r_lin.threshold(inst) - 1))
+    R_LIN,
+    "R-LIN-THRESHOLD-MINUS-ONE",
+    replace(
+        R_LIN.claim("exact-above-threshold"),
+        statement=r"(planted, false) if $R \ge \lceil \mathrm{rank}(E)/L \rceil - 1$ the adapted model is exact",
+        threshold=lambda inst: r_lin.threshold(inst) - 1,
+    ),
+)
 
 
 def _product_nonsingular(ctx: Any, b: Any, _c: Any) -> list[Comparison]:
@@ -65,14 +75,24 @@ def _product_nonsingular(ctx: Any, b: Any, _c: Any) -> list[Comparison]:
 
 
 R_LIN_NEEDS_W_NONSINGULAR = replace(
-    R_LIN, id="R-LIN-NEEDS-W-NONSINGULAR",
+    R_LIN,
+    id="R-LIN-NEEDS-W-NONSINGULAR",
     title="(planted) the frozen product is non-singular, given non-singular layers",
     statement=r"If every $W_l$ is non-singular then $\prod_l W_l$ is non-singular.",
     assumptions=(R_LIN.assumptions[0],),
     construction=None,
-    claims=(Claim("product-nonsingular", statement=r"$\mathrm{rank}(\prod_l W_l) = D$", quantifier="forall", levels=("exact",),
-                  evaluate=_product_nonsingular),),
-    identities=(), probes=None)
+    claims=(
+        Claim(
+            "product-nonsingular",
+            statement=r"$\mathrm{rank}(\prod_l W_l) = D$",
+            quantifier="forall",
+            levels=("exact",),
+            evaluate=_product_nonsingular,
+        ),
+    ),
+    identities=(),
+    probes=None,
+)
 
 
 def _gap(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
@@ -82,32 +102,58 @@ def _gap(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
 
 
 R_LIN_GAP = replace(
-    R_LIN, id="R-LIN-GAP",
+    R_LIN,
+    id="R-LIN-GAP",
     title="(planted) the top singular value of E is simple",
-    claims=(Claim("spectral-gap", statement=r"(planted, false) $\sigma_1(E) - \sigma_2(E) \ge \sigma_1(E)/1000$ for $D \ge 2$ "
-                  r"(the best rank-1 correction is unique)", quantifier="forall", levels=("float", "certified"), evaluate=_gap,
-                  applies=lambda inst: inst.p("D") >= 2),),
-    identities=(), probes=None)
+    claims=(
+        Claim(
+            "spectral-gap",
+            statement=r"(planted, false) $\sigma_1(E) - \sigma_2(E) \ge \sigma_1(E)/1000$ for $D \ge 2$ "
+            r"(the best rank-1 correction is unique)",
+            quantifier="forall",
+            levels=("float", "certified"),
+            evaluate=_gap,
+            applies=lambda inst: inst.p("D") >= 2,
+        ),
+    ),
+    identities=(),
+    probes=None,
+)
+
 
 def _conditioned(ctx: Any, b: Any, _c: Any) -> list[Comparison]:
     prod = ctx.prod(list(b.m("W")), b.params["D"])
     top = ctx.norm2(prod)
-    return [Comparison("s_min(prod W_l) vs s_1(prod W_l) / 10^6", ctx.sv(prod, b.params["D"]), ">=",
-                       top * (1 / 10**6), scale=top)]
+    return [
+        Comparison(
+            "s_min(prod W_l) vs s_1(prod W_l) / 10^6", ctx.sv(prod, b.params["D"]), ">=", top * (1 / 10**6), scale=top
+        )
+    ]
 
 
 R_LIN_COND = replace(
-    R_LIN, id="R-LIN-COND",
+    R_LIN,
+    id="R-LIN-COND",
     title="(planted) non-singular layers give a well-conditioned product",
     statement=r"If every $W_l$ is non-singular then $\kappa(\prod_l W_l) \le 10^6$.",
     assumptions=(R_LIN.assumptions[0],),
     construction=None,
-    claims=(Claim("product-conditioned", statement=r"(planted, false) $\sigma_D(\prod_l W_l) \ge \sigma_1(\prod_l W_l)/10^6$",
-                  quantifier="forall", levels=("float", "certified"), evaluate=_conditioned),),
-    identities=(), probes=None)
+    claims=(
+        Claim(
+            "product-conditioned",
+            statement=r"(planted, false) $\sigma_D(\prod_l W_l) \ge \sigma_1(\prod_l W_l)/10^6$",
+            quantifier="forall",
+            levels=("float", "certified"),
+            evaluate=_conditioned,
+        ),
+    ),
+    identities=(),
+    probes=None,
+)
 
 # The assumption R-LIN-NEEDS-W-NONSINGULAR keeps; named so tests can drop it.
 NEEDED_ASSUMPTION: Assumption = R_LIN.assumptions[0]
 
-PLANTED: dict[str, Theorem] = {t.id: t for t in (R_LIN_WRONG_OPT, R_LIN_THRESHOLD_MINUS_ONE,
-                                                 R_LIN_NEEDS_W_NONSINGULAR, R_LIN_GAP, R_LIN_COND)}
+PLANTED: dict[str, Theorem] = {
+    t.id: t for t in (R_LIN_WRONG_OPT, R_LIN_THRESHOLD_MINUS_ONE, R_LIN_NEEDS_W_NONSINGULAR, R_LIN_GAP, R_LIN_COND)
+}

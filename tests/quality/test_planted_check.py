@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier import CheckSettings, check_theorem, get_theorem
+from verifier import CheckSettings, check_theorem, get_theorem, record_findings
 
 PLANTED = str(Path(__file__).with_name("planted.py"))
 
@@ -32,20 +32,17 @@ def test_planted_claim_is_refuted_with_replayable_certificate(
     tmp_path: Path, name: str, claim: str, evidence: str
 ) -> None:
     thm = _planted(name)
-    settings = CheckSettings(
-        examples=12,
-        seed=1,
-        spec_file=f"{PLANTED}:{name}",
-        replay_prefix=f"{sys.executable} -m verifier check",
-    )
-    v = check_theorem(thm, settings, claims=[claim])
+    settings = CheckSettings(examples=12, seed=1)
+    v = record_findings(check_theorem(thm, settings, claims=[claim]), tmp_path, [f"{PLANTED}:{name}"])
     c = v.claims[0]
     assert c.status == "violated" and v.status == "violated"
     assert c.evidence == evidence
     cx = c.counterexample
-    assert cx is not None and Path(cx["instance_file"]).is_file()
+    assert cx is not None and cx.file is not None and Path(cx.file).is_file()
     # the replay command reproduces the violation (exit code 1) from the instance file alone
-    r = subprocess.run([*shlex.split(cx["replay"]), "--quiet"], capture_output=True, text=True)
+    words = shlex.split(cx.replay or "")
+    assert words[:2] == ["verifier", "check"]
+    r = subprocess.run([sys.executable, "-m", *words, "--quiet"], capture_output=True, text=True)
     assert r.returncode == 1, r.stdout + r.stderr
 
 

@@ -171,6 +171,7 @@ def quick_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from verifier._cli import main
 
     out = tmp_path_factory.mktemp("report")
-    code = main(["report", "R-LIN", "--quick", "--search-budget", "3", "--out", str(out), "--quiet"])
+    code = main(["report", "R-LIN", "--package", "zeng_lee", "--quick", "--search-budget", "3", "--out", str(out),
+                 "--quiet"])
     assert code == 0
     return out

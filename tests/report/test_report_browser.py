@@ -58,7 +58,7 @@ def test_hostile_text_is_shown_as_text(chromium, quick_report: Path, tmp_path: P
     t["statement"] = r"Math $\text{<b>bold</b>}$ and " + hostile + r" and $x < y$."
     t["claims"][0]["notes"] = [hostile]
     dep = dict(t, id="R-DEP", title="depends on a violated result", depends_on=[t["id"]])
-    t["status"] = "violated"
+    t["status"] = t["statement_status"] = "violated"
     doc["theorems"].append(dep)
     page = tmp_path / "hostile.html"
     page.write_text(render_html(doc, figures={}))

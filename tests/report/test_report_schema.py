@@ -23,7 +23,9 @@ def test_generated_report_validates(validator: jsonschema.Draft202012Validator, 
     doc = json.loads((quick_report / "report.json").read_text())
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
-    assert {"reproduction", "stability", "timings"} <= set(doc)
+    assert {"sections", "timings"} <= set(doc)
+    assert {(e["package"], e["id"]) for e in doc["sections"]} == {("zeng_lee", "reproduction"),
+                                                                   ("zeng_lee", "stability")}
 
 
 def test_schema_rejects_a_wrong_document(validator: jsonschema.Draft202012Validator, quick_report: Path) -> None:

@@ -18,7 +18,7 @@ def _claim(cid: str, status: str, evidence: str | None) -> dict[str, Any]:
 
 def _theorem(tid: str, status: str, deps: list[str], evidence: str = "exact") -> dict[str, Any]:
     return {"id": tid, "title": f"title of {tid}", "statement": r"Let $E = \bar W - \prod_l W_l$.",
-            "source": "paper", "confidence": "recalled", "depends_on": deps, "interpretation": "",
+            "source": "paper", "depends_on": deps, "interpretation": "",
             "parameters": [], "assumptions": [], "construction": "c", "status": status, "instances": 3,
             "eligible_instances": 3, "claims": [_claim("c1", status, evidence)], "settings": {}, "arithmetics": [],
             "timings": {"total": 0.1}, "notes": []}
@@ -76,8 +76,8 @@ def test_html_has_badges_no_script_and_a_strict_csp() -> None:
 
 
 def test_importing_the_report_and_cli_modules_stays_light() -> None:
-    code = ("import sys, verifier._report, verifier._cli_report, theorems.zeng_lee.reproduce, verifier._cli; "
-            "verifier._cli.build_parser(); "
+    code = ("import sys, verifier._report, verifier._cli, theorems.zeng_lee.reproduce; "
+            "verifier._cli.build_parser(['check']); "
             "print(sorted(m for m in ('torch', 'flint', 'matplotlib', 'networkx') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from verifier import CheckSettings, check_theorem
+from verifier import CheckSettings, check_theorem, record_findings
 from verifier._report import render_markdown, report_document
 
 
@@ -13,7 +13,8 @@ def test_markdown_shows_counterexample_and_search_tables(tmp_path: Path) -> None
 
     planted = Path(__file__).parents[1] / "quality" / "planted.py"
     thm = load_spec_file(f"{planted}:R_LIN_THRESHOLD_MINUS_ONE")[0]
-    v = check_theorem(thm, CheckSettings(examples=6, seed=1), claims=["exact-above-threshold"])
+    v = record_findings(check_theorem(thm, CheckSettings(examples=6, seed=1), claims=["exact-above-threshold"]),
+                        tmp_path)
     doc = report_document([(thm, v)], command="test")
     doc["theorems"][0]["search"] = {
         "examples": 12, "seconds": 1.5, "violations": [],

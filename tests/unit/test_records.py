@@ -10,6 +10,7 @@ import pytest
 
 from verifier import (
     Claim,
+    Comparison,
     InstanceError,
     Parameter,
     RatMatrix,
@@ -46,15 +47,27 @@ def test_bad_matrices_are_rejected_with_reason(rows: list, message: str) -> None
 
 
 def test_spec_errors_name_the_problem() -> None:
-    with pytest.raises(SpecError, match="low=3 > high=1"):
+    with pytest.raises(SpecError, match="low=3, high=1"):
         Parameter("D", description="width", low=3, high=1)
+    with pytest.raises(SpecError, match="0 <= low <= high <= 4096"):
+        Parameter("D", low=-1, high=4)
+    with pytest.raises(SpecError, match="relation must be one of"):
+        Comparison("x", 1, "<", 2)  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="refute is for 'exists' claims"):
+        Claim("c", statement="s", evaluate=lambda *a: [], refute=lambda inst: None)
     with pytest.raises(SpecError, match="levels"):
         Claim("c", statement="s", quantifier="forall", levels=("quantum",), evaluate=lambda *a: [])  # type: ignore[arg-type]
     thm = get_theorem("R-LIN")
     with pytest.raises(SpecError, match="duplicate claim ids"):
         replace(thm, claims=thm.claims + thm.claims[:1])
-    with pytest.raises(SpecError, match="confidence"):
-        replace(thm, confidence="guessed")  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="source must be a Source"):
+        replace(thm, source="a paper")  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="unknown parameter 'm'"):
+        replace(thm, shapes={"W": ("m", "D")})
+    with pytest.raises(SpecError, match="generate returned matrices"):
+        replace(thm, shapes={"A": ("D", "D")}).validate()
+    with pytest.raises(TypeError, match="unexpected keyword argument 'confidence'"):
+        replace(thm, confidence="guessed")  # type: ignore[call-arg]
 
 
 def _lin_instance() -> dict:
@@ -71,7 +84,7 @@ def test_instance_round_trip() -> None:
 
 @pytest.mark.parametrize(("mutate", "message"), [
     (lambda d: d["parameters"].pop("R"), "missing parameter 'R'"),
-    (lambda d: d["parameters"].update(R=0), "must be >= 1"),
+    (lambda d: d["parameters"].update(R=0), "must be in 1..4096"),
     (lambda d: d["parameters"].update(Q=1), "unknown parameter"),
     (lambda d: d["matrices"].pop("Wbar"), "missing matrix 'Wbar'"),
     (lambda d: d["matrices"]["W"].pop(), "list of 2 matrices"),

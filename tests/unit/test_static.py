@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TYPED_CORE = ["_errors.py", "_levels.py", "_matrix.py", "_records.py", "_instances.py", "_verdicts.py",
-              "_registry.py", "_check.py", "_backends/_base.py", "_lora.py", "_cli.py"]
+TYPED_CORE = ["_errors.py", "_levels.py", "_matrix.py", "_records.py", "_types.py", "_shapes.py", "_package.py",
+              "_instances.py", "_verdicts.py", "_registry.py", "_check.py", "_evaluate.py", "_findings.py",
+              "_fileio.py",
+              "_expr.py", "_backends/_base.py", "_cli/__init__.py", "_cli/_common.py", "_cli/check.py",
+              "_report/_json.py", "_report/_write.py", "_report/_search_merge.py", "testing.py", "strategies.py"]
 
 
 @pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed (pip install -e '.[test]')")

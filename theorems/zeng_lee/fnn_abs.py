@@ -81,8 +81,16 @@ def probes(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
         return plan.aux()
     r, big_l = inst.p("R"), inst.p("L")
     warm = float_warm_start(inst, blocks, [r] * big_l, r)
-    aux, _err = gd_lora(inst.matrices["W"], inst.matrices["Wbar"], inst.matrices["bbar"], r, domain_of(inst),
-                        output_relu_of(inst.options), int(rng.integers(1 << 30)), warm=warm)
+    aux, _err = gd_lora(
+        inst.matrices["W"],
+        inst.matrices["Wbar"],
+        inst.matrices["bbar"],
+        r,
+        domain_of(inst),
+        output_relu_of(inst.options),
+        int(rng.integers(1 << 30)),
+        warm=warm,
+    )
     return aux
 
 
@@ -107,7 +115,8 @@ def _literal(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
             "no exact witness found: in every partition some block has rank(E_i) > R |P_i|, and the search for "
             "positive diagonal rescalings (which repair blocks short by one rank) found no exact plan; the all-active "
             f"certificate cannot refute either (R L = {inst.p('R') * inst.p('L')} >= D = {d}); gradient descent "
-            "gives float evidence only (claim sampled-agreement)")
+            "gives float evidence only (claim sampled-agreement)"
+        )
     return domain_comparisons(ctx, c)
 
 
@@ -122,45 +131,68 @@ def _sampled(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
 
 
 CLAIMS = (
-    Claim("literal-threshold",
-          statement=r"if $R \ge D \bar L / L$ (exactly: $R L \ge D \bar L$), adapters of rank $\le R$ and biases give "
-          r"$f = \bar f$ on all of $\mathcal X$ (witness: the first exactly feasible plan, certified on the domain)",
-          quantifier="exists", levels=("float", "certified", "exact"), evaluate=_literal, threshold=literal_threshold,
-          refute=lambda inst: refute_total_rank(inst, inst.p("R") * inst.p("L")), uses_probes=True),
-    Claim("sampled-agreement",
-          statement=r"the witness agrees with $\bar f$ on sampled inputs of $\mathcal X$ (float evidence only): the exact "
-          r"plan's network, or where no plan exists a gradient-descent witness (LoRA factors and biases) held to "
-          r"sampled error $\le 10^{-6}$, which can neither prove nor refute exactness",
-          quantifier="exists", levels=("float",), evaluate=_sampled, threshold=literal_threshold, uses_probes=True),
+    Claim(
+        "literal-threshold",
+        statement=r"if $R \ge D \bar L / L$ (exactly: $R L \ge D \bar L$), adapters of rank $\le R$ and biases give "
+        r"$f = \bar f$ on all of $\mathcal X$ (witness: the first exactly feasible plan, certified on the domain)",
+        quantifier="exists",
+        levels=("float", "certified", "exact"),
+        evaluate=_literal,
+        threshold=literal_threshold,
+        refute=lambda inst: refute_total_rank(inst, inst.p("R") * inst.p("L")),
+        uses_probes=True,
+    ),
+    Claim(
+        "sampled-agreement",
+        statement=r"the witness agrees with $\bar f$ on sampled inputs of $\mathcal X$ (float "
+                  r"evidence only): the exact "
+        r"plan's network, or where no plan exists a gradient-descent witness (LoRA factors and biases) held to "
+        r"sampled error $\le 10^{-6}$, which can neither prove nor refute exactness",
+        quantifier="exists",
+        levels=("float",),
+        evaluate=_sampled,
+        threshold=literal_threshold,
+        uses_probes=True,
+    ),
 )
 
 R_ABS = Theorem(
     id=ID,
     title="The abstract's threshold R >= D * Lbar / L, taken literally",
-    statement=(r"LoRA can adapt any FNN $f$ (width $D$, depth $L$) to represent any smaller target FNN $\bar f$ "
-               r"(depth $\bar L$) if $R \ge D \bar L / L$, under the non-singularity assumption."),
+    statement=(
+        r"LoRA can adapt any FNN $f$ (width $D$, depth $L$) to represent any smaller target FNN $\bar f$ "
+        r"(depth $\bar L$) if $R \ge D \bar L / L$, under the non-singularity assumption."
+    ),
     source=PAPER.at("Abstract; Theorems 1-2 (informal)", page="1-2"),
-    parameters=(Parameter("D", description="width", low=1, high=16), Parameter("L", description="frozen depth", low=1, high=8),
-                Parameter("Lbar", description="target depth", low=1, high=8), Parameter("R", description="LoRA rank", low=1, high=16)),
+    parameters=(
+        Parameter("D", description="width", low=1, high=16),
+        Parameter("L", description="frozen depth", low=1, high=8),
+        Parameter("Lbar", description="target depth", low=1, high=8),
+        Parameter("R", description="LoRA rank", low=1, high=16),
+    ),
     assumptions=(Assumption("A-UNI", statement=A_UNI_STATEMENT, check=a_uni_check),),
     construction=construction,
-    construction_summary=("Witness search, exact: (1) the uniform partition, (2) every other partition of the L layers "
-                          "into Lbar blocks, (3) partitions with positive diagonal rescalings S_i between blocks "
-                          "(block i targets S_i Wbar_i S_{i-1}^-1; a block one rank short is fixed by solving a "
-                          "determinant equation, affine in one scale, exactly). The plan is stored exactly and checked "
-                          "like R-UNI. If no plan exists, Adam on LoRA factors and biases gives float evidence."),
+    construction_summary=(
+        "Witness search, exact: (1) the uniform partition, (2) every other partition of the L layers "
+        "into Lbar blocks, (3) partitions with positive diagonal rescalings S_i between blocks "
+        "(block i targets S_i Wbar_i S_{i-1}^-1; a block one rank short is fixed by solving a "
+        "determinant equation, affine in one scale, exactly). The plan is stored exactly and checked "
+        "like R-UNI. If no plan exists, Adam on LoRA factors and biases gives float evidence."
+    ),
     claims=CLAIMS,
     generate=generate,
     shapes=shapes,
     constraints=constraints,
     probes=probes,
     depends_on=("R-UNI",),
-    interpretation=("The literal threshold is weaker than R-UNI's: at D=4, L=3, Lbar=2, R=3 some block has one layer "
-                    "and rank(E_i) = 4 > 3, so 'rank(E_i) > R|P_i|' might look like an impossibility proof. It is not "
-                    "valid for ReLU networks (a block only has to match the target layer up to a positive scaling; "
-                    "the network need not be block-structured at all), and the verifier finds exact witnesses there. "
-                    "Only the all-active certificate is used to refute, and it cannot fire when R L >= D Lbar. "
-                    "Instances missing by two or more ranks in a one-layer block stay unresolved."),
+    interpretation=(
+        "The literal threshold is weaker than R-UNI's: at D=4, L=3, Lbar=2, R=3 some block has one layer "
+        "and rank(E_i) = 4 > 3, so 'rank(E_i) > R|P_i|' might look like an impossibility proof. It is not "
+        "valid for ReLU networks (a block only has to match the target layer up to a positive scaling; "
+        "the network need not be block-structured at all), and the verifier finds exact witnesses there. "
+        "Only the all-active certificate is used to refute, and it cannot fire when R L >= D Lbar. "
+        "Instances missing by two or more ranks in a one-layer block stay unresolved."
+    ),
     default_examples=6,
     options_schema=dict(DOMAIN_OPTIONS),
 )

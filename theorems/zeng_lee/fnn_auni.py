@@ -79,8 +79,10 @@ def construction(ctx: Any, b: Any) -> Margins:
 def _holds(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
     out = [Comparison(f"s_min(W_{li + 1})", s, ">=", NONSINGULAR_MARGIN) for li, s in enumerate(c.per_w)]
     for i, row in enumerate(c.per_block):
-        out += [Comparison(f"block {i + 1}: s_min(Q_i + LR_{r}(E_i))", s, ">=", NONSINGULAR_MARGIN)
-                for r, s in enumerate(row)]
+        out += [
+            Comparison(f"block {i + 1}: s_min(Q_i + LR_{r}(E_i))", s, ">=", NONSINGULAR_MARGIN)
+            for r, s in enumerate(row)
+        ]
     return out
 
 
@@ -97,8 +99,9 @@ def refute(inst: Instance) -> Refutation | None:
         if exact_det(q) == 0:
             return Refutation("exact", f"block {i + 1}: Q_i = prod_(l in P_i) W_l is singular (exact, r = 0)")
         if rmax >= exact_rank(wbar[i] - q) and exact_det(wbar[i]) == 0:
-            return Refutation("exact", f"block {i + 1}: r = rank(E_i) <= R(M-1) and Q_i + E_i = Wbar_i is "
-                                       f"singular (exact)")
+            return Refutation(
+                "exact", f"block {i + 1}: r = rank(E_i) <= R(M-1) and Q_i + E_i = Wbar_i is singular (exact)"
+            )
     return None
 
 
@@ -112,20 +115,36 @@ def _defined(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
         for li in blk[:-1]:
             w = built.adapted.net.weights[li]
             partial = w if partial is None else ctx.mm(w, partial)
-            out.append(Comparison(f"block {i + 1}: s_min(prod of adapted layers up to {li + 1})", ctx.sv(partial, d),
-                                  ">=", NONSINGULAR_MARGIN))
+            out.append(
+                Comparison(
+                    f"block {i + 1}: s_min(prod of adapted layers up to {li + 1})",
+                    ctx.sv(partial, d),
+                    ">=",
+                    NONSINGULAR_MARGIN,
+                )
+            )
     return out or [Comparison("no partial product is inverted (one-layer blocks)", 1, ">=", NONSINGULAR_MARGIN)]
 
 
 CLAIMS = (
-    Claim("holds-on-instance",
-          statement=r"A-UNI holds on the instance: certified lower bounds $\ge 2^{-80}$ on $s_{\min}(W_l)$ and on "
-          r"$s_{\min}(\prod_{P_i} W_l + \mathrm{LR}_r(E_i))$ for every $r \le R(M-1)$ (a failure is refuted only by "
-          r"an exact zero determinant)",
-          quantifier="exists", levels=("float", "certified"), evaluate=_holds, refute=refute),
-    Claim("construction-defined",
-          statement=r"under A-UNI the matrices the (SVD-based) R-UNI construction inverts are non-singular (certified)",
-          quantifier="exists", levels=("float", "certified"), evaluate=_defined, applies=lambda inst: a_uni_check(inst).status == "holds"),
+    Claim(
+        "holds-on-instance",
+        statement=r"A-UNI holds on the instance: certified lower bounds $\ge 2^{-80}$ on $s_{\min}(W_l)$ and on "
+        r"$s_{\min}(\prod_{P_i} W_l + \mathrm{LR}_r(E_i))$ for every $r \le R(M-1)$ (a failure is refuted only by "
+        r"an exact zero determinant)",
+        quantifier="exists",
+        levels=("float", "certified"),
+        evaluate=_holds,
+        refute=refute,
+    ),
+    Claim(
+        "construction-defined",
+        statement=r"under A-UNI the matrices the (SVD-based) R-UNI construction inverts are non-singular (certified)",
+        quantifier="exists",
+        levels=("float", "certified"),
+        evaluate=_defined,
+        applies=lambda inst: a_uni_check(inst).status == "holds",
+    ),
 )
 
 A_UNI = Theorem(
@@ -133,21 +152,29 @@ A_UNI = Theorem(
     title="A-UNI: non-singularity for the uniform partition (checked on instances)",
     statement=r"For the given $R$: " + A_UNI_STATEMENT + ".",
     source=PAPER.at("Assumption 1", page="6, 27"),
-    parameters=(Parameter("D", description="width", low=1, high=16), Parameter("L", description="frozen depth", low=1, high=8),
-                Parameter("Lbar", description="target depth", low=1, high=8), Parameter("R", description="LoRA rank", low=1, high=16)),
+    parameters=(
+        Parameter("D", description="width", low=1, high=16),
+        Parameter("L", description="frozen depth", low=1, high=8),
+        Parameter("Lbar", description="target depth", low=1, high=8),
+        Parameter("R", description="LoRA rank", low=1, high=16),
+    ),
     assumptions=(),
     construction=construction,
-    construction_summary=("Certified enclosures of s_min(W_l) and of s_min(Q_i + LR_r(E_i)) (the error of the computed "
-                          "LR_r bounded by Wedin's theorem), for r = 0..R(M-1); then the R-UNI construction's inverted "
-                          "partial products."),
+    construction_summary=(
+        "Certified enclosures of s_min(W_l) and of s_min(Q_i + LR_r(E_i)) (the error of the computed "
+        "LR_r bounded by Wedin's theorem), for r = 0..R(M-1); then the R-UNI construction's inverted "
+        "partial products."
+    ),
     claims=CLAIMS,
     generate=generate,
     shapes=shapes,
     constraints=constraints,
     depends_on=(),
-    interpretation=("An assumption, encoded as a checkable condition: 'holds' means certified on the instance. "
-                    "A positive s_min is shown by a certified lower bound >= 2^-80; smaller values stay inconclusive "
-                    "unless an exact determinant is zero (then the instance violates A-UNI)."),
+    interpretation=(
+        "An assumption, encoded as a checkable condition: 'holds' means certified on the instance. "
+        "A positive s_min is shown by a certified lower bound >= 2^-80; smaller values stay inconclusive "
+        "unless an exact determinant is zero (then the instance violates A-UNI)."
+    ),
     default_examples=12,
     generic_instances=True,  # a probability-one statement: null-set instances do not refute it
     options_schema=dict(DOMAIN_OPTIONS),

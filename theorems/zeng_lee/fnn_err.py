@@ -86,8 +86,10 @@ def construction(ctx: Any, b: Any) -> ErrConstruction:
     blocks = uniform_blocks(b.params)
     built = build(ctx, b, blocks, uniform_ranks(b.params, r))
     ws, wbar, bbar = list(b.m("W")), list(b.m("Wbar")), list(b.m("bbar"))
-    errs = [ctx.sv(ctx.sub(wbar[i], ctx.prod([ws[li] for li in blk], d)), r * _m(b.params) + 1)
-            for i, blk in enumerate(blocks)]
+    errs = [
+        ctx.sv(ctx.sub(wbar[i], ctx.prod([ws[li] for li in blk], d)), r * _m(b.params) + 1)
+        for i, blk in enumerate(blocks)
+    ]
     target = FNN(tuple(wbar), tuple(bbar), output_relu_of(b.options))
     return ErrConstruction(built, target, stated_bound(ctx, built.domain, wbar, bbar, errs))
 
@@ -101,9 +103,17 @@ def _certified(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
     built = c.built
     require_active(ctx, built.check, "the domain " + built.domain.describe())
     bound = c.bound
-    return [*built.check.activity,
-            Comparison("certified sup_X ||f(x) - fbar(x)||_2 (>= the expectation) vs the stated bound", _sup(ctx, c),
-                       "<=", bound, tol=ctx.witness_tol(bound), scale=bound)]
+    return [
+        *built.check.activity,
+        Comparison(
+            "certified sup_X ||f(x) - fbar(x)||_2 (>= the expectation) vs the stated bound",
+            _sup(ctx, c),
+            "<=",
+            bound,
+            tol=ctx.witness_tol(bound),
+            scale=bound,
+        ),
+    ]
 
 
 def _hoeffding(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
@@ -116,9 +126,16 @@ def _hoeffding(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
         net = FNN(tuple(ws), tuple(b.m("gd_b")), target.output_relu)
         rng = naive_sup_error(ctx, net, target, box_enclosure(ctx, built.domain))
         ucb = torch.minimum(ucb, mc_ucb(ctx, built.domain, b.options, net, target, rng)[1])
-    return [*built.check.activity,
-            Comparison("Hoeffding upper confidence bound on E||f(x) - fbar(x)||_2 (x uniform on X) vs the stated bound",
-                       ucb, "<=", bound, scale=bound)]
+    return [
+        *built.check.activity,
+        Comparison(
+            "Hoeffding upper confidence bound on E||f(x) - fbar(x)||_2 (x uniform on X) vs the stated bound",
+            ucb,
+            "<=",
+            bound,
+            scale=bound,
+        ),
+    ]
 
 
 def probes(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
@@ -136,30 +153,50 @@ def probes(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
         pass
     r = inst.p("R")
     warm = float_warm_start(inst, uniform_blocks(inst.parameters), uniform_ranks(inst.parameters, r), r)
-    aux, _err = gd_lora(inst.matrices["W"], inst.matrices["Wbar"], inst.matrices["bbar"], r, domain_of(inst),
-                        output_relu_of(inst.options), int(rng.integers(1 << 30)), warm=warm)
+    aux, _err = gd_lora(
+        inst.matrices["W"],
+        inst.matrices["Wbar"],
+        inst.matrices["bbar"],
+        r,
+        domain_of(inst),
+        output_relu_of(inst.options),
+        int(rng.integers(1 << 30)),
+        warm=warm,
+    )
     return aux
 
 
-STATEMENT = (r"Under A-UNI, the uniform partition, any $R$ and a random input with $E[x x^T] = \Sigma$, there are "
-             r"adapters of rank $\le R$ and biases with $E\|f(x) - \bar f(x)\|_2 \le \beta \sum_{i=1}^{\bar L} "
-             r"(\max_k(\|\bar W_k\|_F + E_k))^{\bar L - i} E_i$, "
-             r"$E_i = \sigma_{RM+1}(\bar W_i - \prod_{l \in P_i} W_l)$, "
-             r"$\beta = \max_i(\sqrt{\|\Sigma\|_F} \prod_{j \le i} \|\bar W_j\|_F + \sum_{j \le i} \prod_{k=j+1}^{i-1} "
-             r"\|\bar W_k\|_F \|\bar b_j\|_2) \vee \sqrt{\|\Sigma\|_F}$.")
+STATEMENT = (
+    r"Under A-UNI, the uniform partition, any $R$ and a random input with $E[x x^T] = \Sigma$, there are "
+    r"adapters of rank $\le R$ and biases with $E\|f(x) - \bar f(x)\|_2 \le \beta \sum_{i=1}^{\bar L} "
+    r"(\max_k(\|\bar W_k\|_F + E_k))^{\bar L - i} E_i$, "
+    r"$E_i = \sigma_{RM+1}(\bar W_i - \prod_{l \in P_i} W_l)$, "
+    r"$\beta = \max_i(\sqrt{\|\Sigma\|_F} \prod_{j \le i} \|\bar W_j\|_F + \sum_{j \le i} \prod_{k=j+1}^{i-1} "
+    r"\|\bar W_k\|_F \|\bar b_j\|_2) \vee \sqrt{\|\Sigma\|_F}$."
+)
 
 CLAIMS = (
-    Claim("expected-error-certified",
-          statement=r"the construction's $\sup_{\mathcal X} \|f - \bar f\|_2$ (certified: inner ReLUs active on $\mathcal X$, "
-          r"Lipschitz propagation of the block residuals) is at most the stated bound, hence so is the expectation "
-          r"for any input distribution on $\mathcal X$",
-          quantifier="exists", levels=("float", "certified"), evaluate=_certified),
-    Claim("expected-error-hoeffding",
-          statement=r"Monte Carlo evidence (its own kind: statistical, float arithmetic): the one-sided Hoeffding upper "
-          r"confidence bound (level options.confidence, default 99%, from options.samples uniform inputs and the "
-          r"range $\sup_{\mathcal X}\|f - \bar f\|$) on $E\|f(x) - \bar f(x)\|_2$ is at most the stated bound "
-          r"(witness: the construction, or a gradient-descent one where it misses)",
-          quantifier="exists", levels=("float",), evaluate=_hoeffding, uses_probes=True),
+    Claim(
+        "expected-error-certified",
+        statement=r"the construction's $\sup_{\mathcal X} \|f - \bar f\|_2$ (certified: inner ReLUs "
+                  r"active on $\mathcal X$, "
+        r"Lipschitz propagation of the block residuals) is at most the stated bound, hence so is the expectation "
+        r"for any input distribution on $\mathcal X$",
+        quantifier="exists",
+        levels=("float", "certified"),
+        evaluate=_certified,
+    ),
+    Claim(
+        "expected-error-hoeffding",
+        statement=r"Monte Carlo evidence (its own kind: statistical, float arithmetic): the one-sided Hoeffding upper "
+        r"confidence bound (level options.confidence, default 99%, from options.samples uniform inputs and the "
+        r"range $\sup_{\mathcal X}\|f - \bar f\|$) on $E\|f(x) - \bar f(x)\|_2$ is at most the stated bound "
+        r"(witness: the construction, or a gradient-descent one where it misses)",
+        quantifier="exists",
+        levels=("float",),
+        evaluate=_hoeffding,
+        uses_probes=True,
+    ),
 )
 
 R_ERR = Theorem(
@@ -167,25 +204,33 @@ R_ERR = Theorem(
     title="Error of rank-R LoRA below the threshold (constants as recalled)",
     statement=STATEMENT,
     source=PAPER.at("Theorem 5", page="6, 29-31"),
-    parameters=(Parameter("D", description="width", low=1, high=16), Parameter("L", description="frozen depth", low=1, high=8),
-                Parameter("Lbar", description="target depth", low=1, high=8), Parameter("R", description="LoRA rank", low=1, high=16)),
+    parameters=(
+        Parameter("D", description="width", low=1, high=16),
+        Parameter("L", description="frozen depth", low=1, high=8),
+        Parameter("Lbar", description="target depth", low=1, high=8),
+        Parameter("R", description="LoRA rank", low=1, high=16),
+    ),
     assumptions=(Assumption("A-UNI", statement=A_UNI_STATEMENT, check=a_uni_check),),
     construction=construction,
-    construction_summary=("R-UNI's construction with rank-R adapters (the SVD slices give block residuals "
-                          "s_{RM+1}(E_i)); x uniform on X, so Sigma = E[x x^T] is exact (box: "
-                          "diag((lo^2+lo hi+hi^2)/3) plus the mean's outer product; ball: r^2/(D+2) I plus c c^T)."),
+    construction_summary=(
+        "R-UNI's construction with rank-R adapters (the SVD slices give block residuals "
+        "s_{RM+1}(E_i)); x uniform on X, so Sigma = E[x x^T] is exact (box: "
+        "diag((lo^2+lo hi+hi^2)/3) plus the mean's outer product; ball: r^2/(D+2) I plus c c^T)."
+    ),
     claims=CLAIMS,
     generate=generate,
     shapes=shapes,
     constraints=constraints,
     probes=probes,
     depends_on=("R-UNI", "A-UNI"),
-    interpretation=("The input distribution is uniform on the bounded domain X (the construction needs a bounded "
-                    "support; a Gaussian input has none). Two kinds of evidence: a certified bound on the supremum "
-                    "(which bounds the expectation for every distribution on X), and a Monte Carlo Hoeffding bound "
-                    "(statistical evidence at the stated confidence, computed in float). beta's index range is "
-                    "taken literally (i = 1..Lbar). A witness above the bound leaves the existential claim "
-                    "unresolved."),
+    interpretation=(
+        "The input distribution is uniform on the bounded domain X (the construction needs a bounded "
+        "support; a Gaussian input has none). Two kinds of evidence: a certified bound on the supremum "
+        "(which bounds the expectation for every distribution on X), and a Monte Carlo Hoeffding bound "
+        "(statistical evidence at the stated confidence, computed in float). beta's index range is "
+        "taken literally (i = 1..Lbar). A witness above the bound leaves the existential claim "
+        "unresolved."
+    ),
     default_examples=10,
     options_schema=OPTIONS,
 )

@@ -41,10 +41,16 @@ ID = "R-GEN"
 
 OPTIONS = {
     **DOMAIN_OPTIONS,
-    "partition": {"type": "list of Lbar positive integers summing to L", "default": "uniform partition",
-                  "description": "block sizes |P_1|, ..., |P_Lbar| (consecutive layers)"},
-    "ranks": {"type": "list of L non-negative integers <= D", "default": "rank(E_i) split evenly in each block",
-              "description": "per-layer LoRA ranks R_1, ..., R_L"},
+    "partition": {
+        "type": "list of Lbar positive integers summing to L",
+        "default": "uniform partition",
+        "description": "block sizes |P_1|, ..., |P_Lbar| (consecutive layers)",
+    },
+    "ranks": {
+        "type": "list of L non-negative integers <= D",
+        "default": "rank(E_i) split evenly in each block",
+        "description": "per-layer LoRA ranks R_1, ..., R_L",
+    },
 }
 
 
@@ -152,38 +158,72 @@ def _constant_total(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
     for name, ranks in _allocations(blocks, ks, big_l).items():
         built = build(ctx, b, blocks, ranks)
         out += domain_comparisons(ctx, built)
-        out.append(Comparison(f"allocation {name}: LoRA parameters 2D sum_l R_l vs 2D sum_i rank(E_i)",
-                              2 * d * sum(ranks), "==", 2 * d * sum(ks)))
+        out.append(
+            Comparison(
+                f"allocation {name}: LoRA parameters 2D sum_l R_l vs 2D sum_i rank(E_i)",
+                2 * d * sum(ranks),
+                "==",
+                2 * d * sum(ks),
+            )
+        )
     return out
 
 
 def _assumption(inst: Instance) -> AssumptionResult:
     blocks = blocks_of(inst.parameters, inst.options)
     ranks = ranks_of(inst)
-    return corrections_assumption(inst.matrices["W"], inst.matrices["Wbar"], blocks,
-                                  [sum(ranks[li] for li in blk) - ranks[blk[-1]] for blk in blocks])
+    return corrections_assumption(
+        inst.matrices["W"],
+        inst.matrices["Wbar"],
+        blocks,
+        [sum(ranks[li] for li in blk) - ranks[blk[-1]] for blk in blocks],
+    )
 
 
-STATEMENT = (r"For a partition $P$ of the layers and per-layer ranks $R_l$, under the matching non-singularity "
-             r"assumption, if $\sum_{l \in P_i} R_l \ge \mathrm{rank}(\bar W_i - \prod_{l \in P_i} W_l)$ for every "
-             r"block $i$, then $f = \bar f$ on bounded $\mathcal X$ for some adapters with $\mathrm{rank}(\Delta W_l) "
-             r"\le R_l$ and biases. Consequently the total number of LoRA parameters needed is the same whatever "
-             r"the allocation of rank across the layers.")
+STATEMENT = (
+    r"For a partition $P$ of the layers and per-layer ranks $R_l$, under the matching non-singularity "
+    r"assumption, if $\sum_{l \in P_i} R_l \ge \mathrm{rank}(\bar W_i - \prod_{l \in P_i} W_l)$ for every "
+    r"block $i$, then $f = \bar f$ on bounded $\mathcal X$ for some adapters with $\mathrm{rank}(\Delta W_l) "
+    r"\le R_l$ and biases. Consequently the total number of LoRA parameters needed is the same whatever "
+    r"the allocation of rank across the layers."
+)
 
 CLAIMS = (
-    Claim("exact-on-domain",
-          statement=r"if $\sum_{l \in P_i} R_l \ge \mathrm{rank}(E_i)$ for every block: $f = \bar f$ on all of $\mathcal X$ "
-          r"(certified on the domain)",
-          quantifier="exists", levels=("float", "certified", "exact"), evaluate=lambda ctx, b, c: domain_comparisons(ctx, c),
-          applies=budgets_cover, refute=lambda inst: refute_total_rank(inst, sum(ranks_of(inst)))),
-    Claim("adapter-rank", statement=r"every constructed adapter has $\mathrm{rank}(\Delta W_l) \le R_l$", quantifier="forall",
-          levels=("float", "certified", "exact"), evaluate=lambda ctx, b, c: rank_comparisons(ctx, c)),
-    Claim("sampled-agreement", statement=r"$f(x) = \bar f(x)$ on sampled inputs (float evidence only)", quantifier="exists", levels=("float",),
-          evaluate=lambda ctx, b, c: sampled_comparisons(ctx, b, c.adapted.net), applies=budgets_cover),
-    Claim("constant-total-parameters",
-          statement=r"the allocations 'all on the first layer', 'all on the last layer' and 'even' of $\mathrm{rank}(E_i)$ over "
-          r"each block are all exact on $\mathcal X$ and all use $2D \sum_i \mathrm{rank}(E_i)$ LoRA parameters",
-          quantifier="exists", levels=("exact",), evaluate=_constant_total),
+    Claim(
+        "exact-on-domain",
+        statement=r"if $\sum_{l \in P_i} R_l \ge \mathrm{rank}(E_i)$ for every block: $f = \bar f$ "
+                  r"on all of $\mathcal X$ "
+        r"(certified on the domain)",
+        quantifier="exists",
+        levels=("float", "certified", "exact"),
+        evaluate=lambda ctx, b, c: domain_comparisons(ctx, c),
+        applies=budgets_cover,
+        refute=lambda inst: refute_total_rank(inst, sum(ranks_of(inst))),
+    ),
+    Claim(
+        "adapter-rank",
+        statement=r"every constructed adapter has $\mathrm{rank}(\Delta W_l) \le R_l$",
+        quantifier="forall",
+        levels=("float", "certified", "exact"),
+        evaluate=lambda ctx, b, c: rank_comparisons(ctx, c),
+    ),
+    Claim(
+        "sampled-agreement",
+        statement=r"$f(x) = \bar f(x)$ on sampled inputs (float evidence only)",
+        quantifier="exists",
+        levels=("float",),
+        evaluate=lambda ctx, b, c: sampled_comparisons(ctx, b, c.adapted.net),
+        applies=budgets_cover,
+    ),
+    Claim(
+        "constant-total-parameters",
+        statement=r"the allocations 'all on the first layer', 'all on the last layer' and 'even' of "
+                  r"$\mathrm{rank}(E_i)$ over "
+        r"each block are all exact on $\mathcal X$ and all use $2D \sum_i \mathrm{rank}(E_i)$ LoRA parameters",
+        quantifier="exists",
+        levels=("exact",),
+        evaluate=_constant_total,
+    ),
 )
 
 R_GEN = Theorem(
@@ -191,24 +231,35 @@ R_GEN = Theorem(
     title="General partitions and per-layer ranks: exact when every block's rank budget covers rank(E_i)",
     statement=STATEMENT,
     source=PAPER.at("Theorem 6", page="7, 32"),
-    parameters=(Parameter("D", description="width", low=1, high=16), Parameter("L", description="frozen depth", low=1, high=8),
-                Parameter("Lbar", description="target depth", low=1, high=8)),
-    assumptions=(Assumption("A-GEN",
-                            statement=r"every $W_l$ non-singular and $\prod_{P_i} W_l + \mathrm{LR}_r(E_i)$ non-singular for "
-                            r"$r \le \sum_{l \in P_i} R_l - R_{\max P_i}$ (the R-LIN assumption of each block)",
-                            check=_assumption),),
+    parameters=(
+        Parameter("D", description="width", low=1, high=16),
+        Parameter("L", description="frozen depth", low=1, high=8),
+        Parameter("Lbar", description="target depth", low=1, high=8),
+    ),
+    assumptions=(
+        Assumption(
+            "A-GEN",
+            statement=r"every $W_l$ non-singular and $\prod_{P_i} W_l + \mathrm{LR}_r(E_i)$ non-singular for "
+            r"$r \le \sum_{l \in P_i} R_l - R_{\max P_i}$ (the R-LIN assumption of each block)",
+            check=_assumption,
+        ),
+    ),
     construction=construction,
-    construction_summary=("Per block, R-LIN with per-layer ranks (layer l gets R_l rank-one terms of E_i), inner "
-                          "biases from an enclosure of X, last bias matching bbar_i; as in R-UNI."),
+    construction_summary=(
+        "Per block, R-LIN with per-layer ranks (layer l gets R_l rank-one terms of E_i), inner "
+        "biases from an enclosure of X, last bias matching bbar_i; as in R-UNI."
+    ),
     claims=CLAIMS,
     generate=generate,
     shapes=shapes,
     constraints=constraints,
     depends_on=("R-LIN", "R-UNI"),
-    interpretation=("The partition and the per-layer ranks are instance options (defaults: the uniform partition and "
-                    "rank(E_i) split evenly). 'The same whatever the allocation' is checked on three allocations per "
-                    "instance that sum to rank(E_i) per block; that fewer parameters cannot work is not certified "
-                    "(no valid impossibility certificate per block exists for ReLU networks in general)."),
+    interpretation=(
+        "The partition and the per-layer ranks are instance options (defaults: the uniform partition and "
+        "rank(E_i) split evenly). 'The same whatever the allocation' is checked on three allocations per "
+        "instance that sum to rank(E_i) per block; that fewer parameters cannot work is not certified "
+        "(no valid impossibility certificate per block exists for ReLU networks in general)."
+    ),
     default_examples=10,
     options_schema=OPTIONS,
 )

@@ -99,10 +99,12 @@ def _sweep(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
     rows = sweep_uniform(inst, r_max=thr, stop_at_first=True, r_min=min(thr, 1))
     first = first_exact(rows)
     if first is None:  # the construction itself missed at the threshold: the sweep says nothing
-        raise InstanceError(f"sweep inconclusive: at R' = {thr} the construction is not certified exact "
-                            f"({rows[-1].get('note', '')})")
-    return [Comparison("first R' at which the uniform construction is exact on X (sweep R' = 1, 2, ...)",
-                       first, "==", thr)]
+        raise InstanceError(
+            f"sweep inconclusive: at R' = {thr} the construction is not certified exact ({rows[-1].get('note', '')})"
+        )
+    return [
+        Comparison("first R' at which the uniform construction is exact on X (sweep R' = 1, 2, ...)", first, "==", thr)
+    ]
 
 
 def _m(inst: Instance) -> int:
@@ -114,30 +116,58 @@ def refute(inst: Instance) -> Any:
     return refute_total_rank(inst, inst.p("R") * inst.p("L"))
 
 
-STATEMENT = (r"Let $M = \lfloor L/\bar L \rfloor$ and $E_i = \bar W_i - \prod_{l \in P_i} W_l$ for the uniform "
-             r"partition. Under A-UNI and a bounded input domain $\mathcal X$, if "
-             r"$R \ge \lceil \max_i \mathrm{rank}(E_i) / M \rceil$ there are adapters of rank $\le R$ and biases "
-             r"with $f = \bar f$ on $\mathcal X$; in particular $R \ge \lceil D/M \rceil$ always suffices.")
+STATEMENT = (
+    r"Let $M = \lfloor L/\bar L \rfloor$ and $E_i = \bar W_i - \prod_{l \in P_i} W_l$ for the uniform "
+    r"partition. Under A-UNI and a bounded input domain $\mathcal X$, if "
+    r"$R \ge \lceil \max_i \mathrm{rank}(E_i) / M \rceil$ there are adapters of rank $\le R$ and biases "
+    r"with $f = \bar f$ on $\mathcal X$; in particular $R \ge \lceil D/M \rceil$ always suffices."
+)
 
 CLAIMS = (
-    Claim("exact-above-threshold",
-          statement=r"if $R \ge \lceil \max_i \mathrm{rank}(E_i)/M \rceil$: $f = \bar f$ on all of $\mathcal X$ (every ReLU the "
-          r"construction needs is certified active on $\mathcal X$ by enclosures; the block affine maps are equal)",
-          quantifier="exists", levels=("float", "certified", "exact"), evaluate=_exact,
-          threshold=uni_threshold_of, refute=refute),
-    Claim("exact-above-D-over-M",
-          statement=r"corollary form: if $R \ge \lceil D/M \rceil$ then $f = \bar f$ on all of $\mathcal X$",
-          quantifier="exists", levels=("float", "certified", "exact"), evaluate=_exact,
-          threshold=lambda inst: -(-inst.p("D") // _m(inst)), refute=refute),
-    Claim("adapter-rank", statement=r"every constructed adapter has $\mathrm{rank}(\Delta W_l) \le R$", quantifier="forall",
-          levels=("float", "certified", "exact"), evaluate=_ranks),
-    Claim("sampled-agreement",
-          statement=r"above the threshold, $f(x) = \bar f(x)$ on sampled inputs of $\mathcal X$ (float evidence only)",
-          quantifier="exists", levels=("float",), evaluate=_sampled, threshold=uni_threshold_of),
-    Claim("threshold-sweep",
-          statement=r"sweeping $R' = 1, 2, \dots$, the first rank at which the construction is exact on $\mathcal X$ is the "
-          r"stated threshold $\lceil \max_i \mathrm{rank}(E_i)/M \rceil$ (the full table: benchmarks/sweep_runi.py)",
-          quantifier="forall", levels=("exact",), evaluate=_sweep),
+    Claim(
+        "exact-above-threshold",
+        statement=r"if $R \ge \lceil \max_i \mathrm{rank}(E_i)/M \rceil$: $f = \bar f$ on all of "
+                  r"$\mathcal X$ (every ReLU the "
+        r"construction needs is certified active on $\mathcal X$ by enclosures; the block affine maps are equal)",
+        quantifier="exists",
+        levels=("float", "certified", "exact"),
+        evaluate=_exact,
+        threshold=uni_threshold_of,
+        refute=refute,
+    ),
+    Claim(
+        "exact-above-D-over-M",
+        statement=r"corollary form: if $R \ge \lceil D/M \rceil$ then $f = \bar f$ on all of $\mathcal X$",
+        quantifier="exists",
+        levels=("float", "certified", "exact"),
+        evaluate=_exact,
+        threshold=lambda inst: -(-inst.p("D") // _m(inst)),
+        refute=refute,
+    ),
+    Claim(
+        "adapter-rank",
+        statement=r"every constructed adapter has $\mathrm{rank}(\Delta W_l) \le R$",
+        quantifier="forall",
+        levels=("float", "certified", "exact"),
+        evaluate=_ranks,
+    ),
+    Claim(
+        "sampled-agreement",
+        statement=r"above the threshold, $f(x) = \bar f(x)$ on sampled inputs of $\mathcal X$ (float evidence only)",
+        quantifier="exists",
+        levels=("float",),
+        evaluate=_sampled,
+        threshold=uni_threshold_of,
+    ),
+    Claim(
+        "threshold-sweep",
+        statement=r"sweeping $R' = 1, 2, \dots$, the first rank at which the construction is exact "
+                  r"on $\mathcal X$ is the "
+        r"stated threshold $\lceil \max_i \mathrm{rank}(E_i)/M \rceil$ (the full table: benchmarks/sweep_runi.py)",
+        quantifier="forall",
+        levels=("exact",),
+        evaluate=_sweep,
+    ),
 )
 
 R_UNI = Theorem(
@@ -145,25 +175,33 @@ R_UNI = Theorem(
     title="LoRA on multi-layer FNNs (uniform partition): exact above ceil(max rank(E_i)/M)",
     statement=STATEMENT,
     source=PAPER.at("Theorem 3", page="6, 28"),
-    parameters=(Parameter("D", description="width", low=1, high=16), Parameter("L", description="frozen depth", low=1, high=8),
-                Parameter("Lbar", description="target depth", low=1, high=8), Parameter("R", description="LoRA rank", low=1, high=16)),
+    parameters=(
+        Parameter("D", description="width", low=1, high=16),
+        Parameter("L", description="frozen depth", low=1, high=8),
+        Parameter("Lbar", description="target depth", low=1, high=8),
+        Parameter("R", description="LoRA rank", low=1, high=16),
+    ),
     assumptions=(Assumption("A-UNI", statement=A_UNI_STATEMENT, check=a_uni_check),),
     construction=construction,
-    construction_summary=("Uniform partition P_i (M = floor(L/Lbar) layers, the last block takes the rest). Block i: "
-                          "R-LIN adapters of rank R on M of its layers make the block's weight product equal Wbar_i; "
-                          "inner biases lift every inner pre-activation to >= 1 on an enclosure of the "
-                          "block's inputs over X (so those ReLUs are the identity); the last bias cancels them and "
-                          "adds bbar_i. Exact arithmetic uses an exact rank factorisation, float/certified an SVD."),
+    construction_summary=(
+        "Uniform partition P_i (M = floor(L/Lbar) layers, the last block takes the rest). Block i: "
+        "R-LIN adapters of rank R on M of its layers make the block's weight product equal Wbar_i; "
+        "inner biases lift every inner pre-activation to >= 1 on an enclosure of the "
+        "block's inputs over X (so those ReLUs are the identity); the last bias cancels them and "
+        "adds bbar_i. Exact arithmetic uses an exact rank factorisation, float/certified an SVD."
+    ),
     claims=CLAIMS,
     generate=generate,
     shapes=shapes,
     constraints=constraints,
     depends_on=("R-FNN1", "A-UNI"),
-    interpretation=("'f = fbar on X' is certified on the whole domain, not on samples: inner pre-activations are "
-                    "enclosed over X (exact rationals or balls) and proved >= 0, then each block's last "
-                    "pre-activation is the same affine map as the target layer's. A box too wide for the designed "
-                    "biases makes the claim inconclusive with that reason. Refutation uses the all-active "
-                    "certificate (valid for ReLU networks); it can only refute when rank(prod Wbar - prod W) > R L."),
+    interpretation=(
+        "'f = fbar on X' is certified on the whole domain, not on samples: inner pre-activations are "
+        "enclosed over X (exact rationals or balls) and proved >= 0, then each block's last "
+        "pre-activation is the same affine map as the target layer's. A box too wide for the designed "
+        "biases makes the claim inconclusive with that reason. Refutation uses the all-active "
+        "certificate (valid for ReLU networks); it can only refute when rank(prod Wbar - prod W) > R L."
+    ),
     default_examples=12,
     options_schema=dict(DOMAIN_OPTIONS),
 )

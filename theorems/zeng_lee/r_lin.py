@@ -128,9 +128,7 @@ def _no_better(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
 def _exact(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
     scale = ctx.maxabs(c.E)
     return [
-        Comparison(
-            "max|prod(W+dW) - Wbar|", ctx.maxabs(c.residual), "==", 0, tol=ctx.witness_tol(scale), scale=scale
-        )
+        Comparison("max|prod(W+dW) - Wbar|", ctx.maxabs(c.residual), "==", 0, tol=ctx.witness_tol(scale), scale=scale)
     ]
 
 
@@ -242,6 +240,7 @@ CLAIMS = (
     ),
 )
 
+
 def _telescoping(n: int, form: str) -> Any:
     from theorems.zeng_lee.models.symbolic import prove_telescoping  # SymPy only when a proof is asked for
 
@@ -258,29 +257,31 @@ IDENTITIES = tuple(
     for form in ("svd", "rank_factor")
 )
 
-R_LIN = (
-    Theorem(
-        id=ID,
-        title="LoRA on deep linear models: optimal error and exact representation",
-        statement=STATEMENT,
-        source=PAPER.at("Lemma 1", page="3, 20-24"),
-        parameters=(Parameter("D", description="width", low=1, high=64), Parameter("L", description="depth", low=1, high=8), Parameter("R", description="LoRA rank", low=1, high=64)),
-        assumptions=ASSUMPTIONS,
-        construction=construction,
-        construction_summary=(
-            "Fix an SVD E = U S V^T (an exact rank factorisation E = C F in rational arithmetic); "
-            "dW_l = (W_L...W_{l+1})^{-1} E V_l V_l^T (prod_{i<l}(W_i + dW_i))^{-1} with V_l the l-th "
-            "block of R right singular vectors. The product telescopes to prod W + LR_{RL}(E)."
-        ),
-        claims=CLAIMS,
-        identities=IDENTITIES,
-        generate=generate,
-        shapes=shapes,
-        probes=probes,
-        depends_on=(),
-        interpretation=(
-            "The optimum is checked as two claims: the construction's error is at most s_{RL+1}(E) "
-            "(existential, up to the finite-precision SVD), and no probed adapters beat it (universal)."
-        ),
-    )
+R_LIN = Theorem(
+    id=ID,
+    title="LoRA on deep linear models: optimal error and exact representation",
+    statement=STATEMENT,
+    source=PAPER.at("Lemma 1", page="3, 20-24"),
+    parameters=(
+        Parameter("D", description="width", low=1, high=64),
+        Parameter("L", description="depth", low=1, high=8),
+        Parameter("R", description="LoRA rank", low=1, high=64),
+    ),
+    assumptions=ASSUMPTIONS,
+    construction=construction,
+    construction_summary=(
+        "Fix an SVD E = U S V^T (an exact rank factorisation E = C F in rational arithmetic); "
+        "dW_l = (W_L...W_{l+1})^{-1} E V_l V_l^T (prod_{i<l}(W_i + dW_i))^{-1} with V_l the l-th "
+        "block of R right singular vectors. The product telescopes to prod W + LR_{RL}(E)."
+    ),
+    claims=CLAIMS,
+    identities=IDENTITIES,
+    generate=generate,
+    shapes=shapes,
+    probes=probes,
+    depends_on=(),
+    interpretation=(
+        "The optimum is checked as two claims: the construction's error is at most s_{RL+1}(E) "
+        "(existential, up to the finite-precision SVD), and no probed adapters beat it (universal)."
+    ),
 )

@@ -50,6 +50,7 @@ def shapes(p: Mapping[str, int]) -> dict[str, Any]:
 
 # -- instances -----------------------------------------------------------------------------
 
+
 def _mm(*ms: RatMatrix) -> RatMatrix:
     """Left-to-right exact product (exact_product takes the first-acting factor first)."""
     return exact_product(list(reversed(ms)))
@@ -80,8 +81,9 @@ def _frozen(rng: np.random.Generator, p: Mapping[str, int], suffix: str = "") ->
     return out
 
 
-def _low_gap_target(rng: np.random.Generator, p: Mapping[str, int], fz: dict[str, Any], gaps: list[int],
-                    shared: bool) -> dict[str, Any]:
+def _low_gap_target(
+    rng: np.random.Generator, p: Mapping[str, int], fz: dict[str, Any], gaps: list[int], shared: bool
+) -> dict[str, Any]:
     """A target whose pair errors have the given ranks (one per pair, in `pair_targets` order).
 
     `shared` keeps W_1, W_2, W_K, W_O of the frozen model (so C2 = I); otherwise they are random
@@ -122,8 +124,13 @@ def _draw_sizes(rng: np.random.Generator, index: int) -> dict[str, int]:
     if index == MAX_INDEX:
         return {**MAX_SIZE, "R": 1}
     while True:
-        p = {"D": int(rng.integers(1, 17)), "H": int(rng.integers(1, 5)), "L": int(rng.integers(1, 4)),
-             "N": int(rng.integers(1, 11)), "R": 1}
+        p = {
+            "D": int(rng.integers(1, 17)),
+            "H": int(rng.integers(1, 5)),
+            "L": int(rng.integers(1, 4)),
+            "N": int(rng.integers(1, 11)),
+            "R": 1,
+        }
         if (2 * p["L"] * p["H"] + 1) * p["D"] ** 3 <= WORK:
             return p
 
@@ -163,6 +170,7 @@ def generate(rng: np.random.Generator, index: int = 0, params: Mapping[str, int]
 
 # -- assumptions (A-TFN) ---------------------------------------------------------------------
 
+
 def _weights(inst: Instance, suffix: str) -> list[tuple[str, RatMatrix]]:
     out = []
     for n in (*HEAD_NAMES, "W1", "W2"):
@@ -191,6 +199,7 @@ def _corrections(inst: Instance) -> AssumptionResult:
 
 # -- the construction and the claims -------------------------------------------------------
 
+
 def construction(ctx: Any, b: Any) -> Any:
     return construct(ctx, load_tfn(b), load_tfn(b, target=True), b.params["R"])
 
@@ -209,8 +218,16 @@ def _identities(ctx: Any, b: Any, c: Any) -> list[Comparison]:
     out = []
     for label, lhs, rhs in c.identities:
         scale = ctx.maxabs(rhs)
-        out.append(Comparison(f"max|lhs - rhs| of {label}", ctx.maxabs(ctx.sub(lhs, rhs)), "==", 0,
-                              tol=ctx.witness_tol(scale), scale=scale))
+        out.append(
+            Comparison(
+                f"max|lhs - rhs| of {label}",
+                ctx.maxabs(ctx.sub(lhs, rhs)),
+                "==",
+                0,
+                tol=ctx.witness_tol(scale),
+                scale=scale,
+            )
+        )
     return out
 
 
@@ -220,11 +237,20 @@ def _outputs(ctx: Any, b: Any, c: Any) -> list[Comparison]:
     target = load_tfn(b, target=True)
     loaded = [ctx.load([row[k] for row in xs]) for k in range(len(xs[0]))]
     out = []
-    for k, (fx, fbar) in enumerate(zip(forward_many(ctx, c.adapted, loaded), forward_many(ctx, target, loaded),
-                                       strict=True)):
+    for k, (fx, fbar) in enumerate(
+        zip(forward_many(ctx, c.adapted, loaded), forward_many(ctx, target, loaded), strict=True)
+    ):
         scale = ctx.maxabs(fbar)
-        out.append(Comparison(f"X_{k + 1}: max|f(X) - fbar(X)|", ctx.maxabs(ctx.sub(fx, fbar)), "==", 0,
-                              tol=ctx.witness_tol(scale), scale=scale))
+        out.append(
+            Comparison(
+                f"X_{k + 1}: max|f(X) - fbar(X)|",
+                ctx.maxabs(ctx.sub(fx, fbar)),
+                "==",
+                0,
+                tol=ctx.witness_tol(scale),
+                scale=scale,
+            )
+        )
     return out
 
 
@@ -260,38 +286,72 @@ def refute_exact(inst: Instance) -> Refutation | None:
     k = exact_rank(exact_sub(_mm(_t(m["WKbar"][0]), m["WQbar"][0]), _mm(_t(m["WK"][0]), m["WQ"][0])))
     if k <= 2 * p["R"]:
         return None
-    return Refutation("exact", f"L = H = 1, N = {p['N']} >= 2: f = fbar for all X forces (W_K+dW_K)^T (W_Q+dW_Q) = "
-                               f"Wbar_K^T Wbar_Q (token-map injectivity, then two-token inputs), a change of rank "
-                               f"<= 2R = {2 * p['R']}, but rank(Wbar_K^T Wbar_Q - W_K^T W_Q) = {k} (exact; "
-                               f"Wbar_o, Wbar_2, Wbar_1, Wbar_O, Wbar_V non-singular, exact)")
+    return Refutation(
+        "exact",
+        f"L = H = 1, N = {p['N']} >= 2: f = fbar for all X forces (W_K+dW_K)^T (W_Q+dW_Q) = "
+        f"Wbar_K^T Wbar_Q (token-map injectivity, then two-token inputs), a change of rank "
+        f"<= 2R = {2 * p['R']}, but rank(Wbar_K^T Wbar_Q - W_K^T W_Q) = {k} (exact; "
+        f"Wbar_o, Wbar_2, Wbar_1, Wbar_O, Wbar_V non-singular, exact)",
+    )
 
 
-STATEMENT = (r"Let $G_1, \dots, G_{L+1}$ be the rank gaps of the (Q,K), (V,O) and $(W_{2L}, W_o)$ pairs. If every "
-             r"weight matrix of both TFNs is non-singular and every pair's product plus its best rank-$r$ "
-             r"correction is non-singular for $r \le R$ (A-TFN), and $R \ge \max_i \lceil G_i / 2 \rceil$, then "
-             r"adapters of rank $\le R$ on every $W_Q, W_K, W_V, W_O$, on $W_{2L}$ and on $W_o$, plus all FFN "
-             r"biases, give $f(X) = \bar f(X)$ for every $X \in \mathbb{R}^{D \times N}$.")
+STATEMENT = (
+    r"Let $G_1, \dots, G_{L+1}$ be the rank gaps of the (Q,K), (V,O) and $(W_{2L}, W_o)$ pairs. If every "
+    r"weight matrix of both TFNs is non-singular and every pair's product plus its best rank-$r$ "
+    r"correction is non-singular for $r \le R$ (A-TFN), and $R \ge \max_i \lceil G_i / 2 \rceil$, then "
+    r"adapters of rank $\le R$ on every $W_Q, W_K, W_V, W_O$, on $W_{2L}$ and on $W_o$, plus all FFN "
+    r"biases, give $f(X) = \bar f(X)$ for every $X \in \mathbb{R}^{D \times N}$."
+)
 
 ASSUMPTIONS = (
-    Assumption("weights-nonsingular", statement=r"every weight matrix of both TFNs is non-singular", check=_nonsingular),
-    Assumption("corrections-nonsingular",
-               statement=r"for every pair, product $+\,\mathrm{LR}_r(\text{target} - \text{product})$ is non-singular for "
-               r"all $r \le R$", check=_corrections),
+    Assumption(
+        "weights-nonsingular", statement=r"every weight matrix of both TFNs is non-singular", check=_nonsingular
+    ),
+    Assumption(
+        "corrections-nonsingular",
+        statement=r"for every pair, product $+\,\mathrm{LR}_r(\text{target} - \text{product})$ is non-singular for "
+        r"all $r \le R$",
+        check=_corrections,
+    ),
 )
 
 CLAIMS = (
-    Claim("adapter-rank", statement=r"every constructed adapter has $\mathrm{rank}(\Delta W) \le R$", quantifier="forall",
-          levels=("float", "mp", "certified", "exact"), evaluate=_rank_claim),
-    Claim("threshold-at-most-half-width",
-          statement=r"$G_i \le D$, so $\max_i \lceil G_i/2 \rceil \le \lceil D/2 \rceil$: $R \ge \lceil D/2 \rceil$ always "
-          r"suffices", quantifier="forall", levels=("exact",), evaluate=_half_width),
-    Claim("identities-above-threshold",
-          statement=r"if $R \ge \max_i \lceil G_i/2 \rceil$ the construction satisfies the parameter identities "
-          r"(scores per head and block, $W_1 W_O W_V$ per head, biases, $W_o W_{2L}$) that make $f = \bar f$",
-          quantifier="exists", levels=("float", "mp", "certified", "exact"), evaluate=_identities, applies=_applies, refute=refute_exact),
-    Claim("exact-above-threshold",
-          statement=r"if $R \ge \max_i \lceil G_i/2 \rceil$ then $f(X) = \bar f(X)$ for every $X$ (checked on sample inputs)",
-          quantifier="exists", levels=("float", "mp", "certified"), evaluate=_outputs, applies=_applies, refute=refute_exact),
+    Claim(
+        "adapter-rank",
+        statement=r"every constructed adapter has $\mathrm{rank}(\Delta W) \le R$",
+        quantifier="forall",
+        levels=("float", "mp", "certified", "exact"),
+        evaluate=_rank_claim,
+    ),
+    Claim(
+        "threshold-at-most-half-width",
+        statement=r"$G_i \le D$, so $\max_i \lceil G_i/2 \rceil \le \lceil D/2 \rceil$: $R \ge "
+                  r"\lceil D/2 \rceil$ always "
+        r"suffices",
+        quantifier="forall",
+        levels=("exact",),
+        evaluate=_half_width,
+    ),
+    Claim(
+        "identities-above-threshold",
+        statement=r"if $R \ge \max_i \lceil G_i/2 \rceil$ the construction satisfies the parameter identities "
+        r"(scores per head and block, $W_1 W_O W_V$ per head, biases, $W_o W_{2L}$) that make $f = \bar f$",
+        quantifier="exists",
+        levels=("float", "mp", "certified", "exact"),
+        evaluate=_identities,
+        applies=_applies,
+        refute=refute_exact,
+    ),
+    Claim(
+        "exact-above-threshold",
+        statement=r"if $R \ge \max_i \lceil G_i/2 \rceil$ then $f(X) = \bar f(X)$ for every $X$ "
+                  r"(checked on sample inputs)",
+        quantifier="exists",
+        levels=("float", "mp", "certified"),
+        evaluate=_outputs,
+        applies=_applies,
+        refute=refute_exact,
+    ),
 )
 
 R_TFN = Theorem(
@@ -299,15 +359,21 @@ R_TFN = Theorem(
     title="LoRA on transformers: exact representation above max_i ceil(G_i / 2)",
     statement=STATEMENT,
     source=PAPER.at("Theorem 7", page="8, 37-39"),
-    parameters=(Parameter("D", description="width", low=1, high=32), Parameter("H", description="heads", low=1, high=8), Parameter("L", description="blocks", low=1, high=6),
-                Parameter("N", description="tokens", low=1, high=16), Parameter("R", description="LoRA rank", low=1, high=32)),
+    parameters=(
+        Parameter("D", description="width", low=1, high=32),
+        Parameter("H", description="heads", low=1, high=8),
+        Parameter("L", description="blocks", low=1, high=6),
+        Parameter("N", description="tokens", low=1, high=16),
+        Parameter("R", description="LoRA rank", low=1, high=32),
+    ),
     assumptions=ASSUMPTIONS,
     construction=construction,
     construction_summary=(
         "R-LIN with L = 2 on each pair, block by block with C2 = Wbar_{2,l-1} W_{2,l-1}^{-1}: (W_Q, W_K^T) toward "
         "C2^T Wbar_K^T Wbar_Q C2, (W_V, W_O) toward W_1l^{-1} Wbar_1l Wbar_O Wbar_V C2 (per head), (W_2L, W_o) toward "
         "Wbar_o Wbar_2L; bhat_1l = bbar_1l, bhat_2l = W_2l Wbar_2l^{-1} bbar_2l (l < L), "
-        "bhat_2L = (W_o + dW_o)^{-1} Wbar_o bbar_2L. SVD-based (exact rank factorisation in rational arithmetic)."),
+        "bhat_2L = (W_o + dW_o)^{-1} Wbar_o bbar_2L. SVD-based (exact rank factorisation in rational arithmetic)."
+    ),
     claims=CLAIMS,
     generate=generate,
     shapes=shapes,
@@ -321,8 +387,11 @@ R_TFN = Theorem(
         "construction is inconclusive; a refutation needs a certificate, available for L = H = 1, N >= 2 (the "
         "scores must then match exactly). The threshold is sufficient, not minimal: a target whose first-layer "
         "hidden units are the frozen ones permuted and positively rescaled (Wbar_1 = Lambda P W_1, Wbar_2 = "
-        "W_2 P^T Lambda^{-1}) has G_i = D yet is matched by the biases alone."),
+        "W_2 P^T Lambda^{-1}) has G_i = D yet is matched by the biases alone."
+    ),
     default_examples=10,
-    options_schema={"residual": "bool, default false: residual connections around attention and FFN",
-                    "layer_norm": "bool, default false: parameter-free layer norm after each sub-layer"},
+    options_schema={
+        "residual": "bool, default false: residual connections around attention and FFN",
+        "layer_norm": "bool, default false: parameter-free layer norm after each sub-layer",
+    },
 )

@@ -11,12 +11,15 @@ and the caller falls back to certified arithmetic.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from functools import cached_property
 
 from flint import arb, ctx, fmpq, fmpq_mat, fmpz, fmpz_mpoly_ctx, fmpz_poly
 
 MAX_DEGREE = 64
+#: Exact singular values are attempted only up to this size (a characteristic polynomial of that degree).
+MAX_DIM = 24
 _PREC0 = 64
 _PREC_MAX = 1 << 14
 
@@ -78,7 +81,7 @@ class RealAlgebraic:
             prec = _PREC0
             while True:
                 roots = _real_roots(f, prec)
-                if all(not a.overlaps(b) for a, b in zip(roots, roots[1:], strict=False)):
+                if all(not a.overlaps(b) for a, b in itertools.pairwise(roots)):
                     break
                 if prec >= _PREC_MAX:
                     raise TooComplex("could not isolate the real roots of a polynomial")
@@ -231,7 +234,7 @@ class RealAlgebraic:
             prec = _PREC0
             while prec <= _PREC_MAX:
                 roots = _real_roots(self.poly, prec)
-                if all(not a.overlaps(b) for a, b in zip(roots, roots[1:], strict=False)):
+                if all(not a.overlaps(b) for a, b in itertools.pairwise(roots)):
                     ia = [i for i, r in enumerate(roots) if r.overlaps(self.refine(prec))]
                     ib = [i for i, r in enumerate(roots) if r.overlaps(o.refine(prec))]
                     if len(ia) == 1 and len(ib) == 1:
@@ -276,6 +279,8 @@ def singular_values(a: fmpq_mat) -> list[RealAlgebraic]:
     k = min(m, n)
     if k == 0:
         return []
+    if k > MAX_DIM:
+        raise TooComplex(f"exact singular values of a {m}x{n} matrix exceed the size budget ({MAX_DIM})")
     g = a.transpose() * a if n <= m else a * a.transpose()
     cp = g.charpoly()  # fmpq_poly of degree k; its roots are the s_i^2 with multiplicity
     _c, factors = cp.numer().factor()

@@ -15,6 +15,7 @@ import contextlib
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, ClassVar, Literal
 
 from verifier._errors import UnsupportedOperation, UsageError
@@ -197,7 +198,7 @@ class Context(abc.ABC):
     def ones(self, m: int, n: int) -> Any:
         from verifier._matrix import RatMatrix
 
-        return self.load([RatMatrix(m, n, (1,) * (m * n))])
+        return self.load([RatMatrix(m, n, (Fraction(1),) * (m * n))])
 
     def neg(self, a: Any) -> Any:
         return self.scale(a, -1)

@@ -16,14 +16,16 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any, NoReturn
 
-from verifier._cli import check, list, report, search
+from verifier._cli import check, listing, report, search
 from verifier._cli._common import EXIT_INTERNAL, EXIT_USAGE, output_parser
 from verifier._errors import VerifierError
 
-COMMANDS = (list, check, search, report)
+COMMANDS = (listing, check, search, report)
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2)."""
+
     def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage too)
         self.exit(EXIT_USAGE, f"verifier: error: {message}\n")
 
@@ -39,7 +41,8 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 def _package_commands() -> list[Any]:
     from verifier._registry import packages
 
-    out, seen = [], {m.NAME for m in COMMANDS}
+    out: list[Any] = []
+    seen = {m.NAME for m in COMMANDS}
     for pkg in packages():
         for cmd in pkg.commands:
             if cmd.name not in seen:
@@ -51,10 +54,11 @@ def _package_commands() -> list[Any]:
 def build_parser(argv: Sequence[str] = ()) -> tuple[argparse.ArgumentParser, dict[str, Any]]:
     p = _Parser(prog="verifier", description="Check theorem claims at explicit evidence levels "
                                              "(float < mp < certified < exact).")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub: Any = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     runners: dict[str, Any] = {}
     for mod in COMMANDS:
-        sp = sub.add_parser(mod.NAME, help=mod.HELP, parents=[f() for f in mod.PARENTS])
+        parents: list[argparse.ArgumentParser] = [f() for f in mod.PARENTS]  # type: ignore[attr-defined]
+        sp = sub.add_parser(mod.NAME, help=mod.HELP, parents=parents)
         mod.configure(sp)
         runners[mod.NAME] = mod.run
     wanted = argv[0] if argv else None

@@ -115,21 +115,25 @@ class Selection:
 
 
 def select(a: argparse.Namespace) -> Selection:
-    """Theorems by id; else the spec files' theorems; else the named packages; else every package."""
+    """Theorems by id; else the spec files' theorems; else the named packages; else every package.
+
+    Packages named with --package are "asked for": their report sections run even when ids narrow
+    the theorems (`verifier report ID --package NAME`).
+    """
     from verifier._registry import all_theorems, get_package, get_theorem, load_spec_file, packages
 
     from_files: list[Any] = []
     for spec in a.spec:
         from_files += load_spec_file(spec)
+    named = [get_package(n) for n in dict.fromkeys(a.package)]
     if a.ids:
-        return Selection([get_theorem(i) for i in dict.fromkeys(a.ids)], [], tuple(a.spec))
+        return Selection([get_theorem(i) for i in dict.fromkeys(a.ids)], named, tuple(a.spec))
     if a.spec:
         if a.package:
             raise UsageError("give either --spec files or --package names (or theorem ids), not both")
         return Selection(from_files, [], tuple(a.spec))
-    if a.package:
-        pkgs = [get_package(n) for n in dict.fromkeys(a.package)]
-        return Selection([t for p in pkgs for t in p.theorems], pkgs, ())
+    if named:
+        return Selection([t for p in named for t in p.theorems], named, ())
     pkgs = packages()
     if not pkgs:
         raise UsageError("no spec packages are installed and no --spec file was given: nothing to do")

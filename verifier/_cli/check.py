@@ -77,7 +77,7 @@ def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
 
     sel = select(a)
     if a.instance and len(sel.theorems) != 1:
-        raise UsageError("--instance needs exactly one theorem id, e.g. `verifier check R-LIN --instance FILE`")
+        raise UsageError("--instance needs exactly one theorem id, e.g. `verifier check ID --instance FILE`")
     settings = check_settings(a, a.drop)
     out_dir = Path(a.report_dir) / "counterexamples" if a.report_dir else Path(".verifier/counterexamples")
     pairs = []

@@ -47,7 +47,8 @@ def _param_range(text: str) -> tuple[str, int, int]:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-examples", type=bounded_int(1, 10_000_000), default=1000, help="generated examples per search")
+    p.add_argument("--max-examples", type=bounded_int(1, 10_000_000), default=1000, help="generated "
+                                                                                         "examples per search")
     p.add_argument("--time-budget", type=seconds(), default=60.0,
                    help="seconds per theorem, split between its searches (default 60)")
     p.add_argument("--seed", type=bounded_int(0, 2**63 - 1, "a non-negative integer"), default=0)
@@ -148,7 +149,7 @@ def _replay(a: argparse.Namespace, thms: Sequence[Any], s: Any) -> int:
     from verifier._search._analysis import replay_file
 
     if len(thms) != 1:
-        raise UsageError("--replay needs exactly one theorem id, e.g. `verifier search R-LIN --replay FILE`")
+        raise UsageError("--replay needs exactly one theorem id, e.g. `verifier search ID --replay FILE`")
     violated, lines = replay_file(thms[0], s, a.replay)
     if not a.quiet:
         print("\n".join(lines))

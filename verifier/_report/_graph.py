@@ -6,7 +6,7 @@ was violated is flagged, because its proof rests on something the verifier refut
 `depends_on` that are not in the report are drawn grey ("not checked here").
 
 The layout is layered (longest path from a source), ordered within a layer by the mean position of
-a node's dependencies; good enough for the paper's ~10 results and free of any layout engine.
+a node's dependencies; good enough for a few dozen results and free of any layout engine.
 """
 
 from __future__ import annotations
@@ -78,8 +78,9 @@ def dependency_graph(doc: dict[str, Any]) -> Any:
         if t is None:
             g.nodes[tid]["node"] = Node(tid, "not in this report", "missing", None, flagged)
         else:
-            g.nodes[tid]["node"] = Node(tid, t.get("title", ""), t.get("statement_status", t.get("status", "inconclusive")),
-                                        theorem_evidence(t), flagged, tuple(t.get("proof_gaps", ())))
+            status = t.get("statement_status", t.get("status", "inconclusive"))
+            g.nodes[tid]["node"] = Node(tid, t.get("title", ""), status, theorem_evidence(t), flagged,
+                                        tuple(t.get("proof_gaps", ())))
     return g
 
 

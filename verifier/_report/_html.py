@@ -141,7 +141,8 @@ def _search(t: dict[str, Any]) -> str:
            f"settings <code>{escape(json.dumps(s.get('settings', {}), default=str)[:400])}</code></p>"]
     if s.get("drop"):
         rows = [[f"<code>{escape(d.get('assumption'))}</code>", status_badge(d.get("result")),
-                 finding_html(d.get("counterexample")) + (f"<br><small>{escape(d['note'])}</small>" if d.get("note") else ""),
+                 finding_html(d.get("counterexample"))
+                 + (f"<br><small>{escape(d['note'])}</small>" if d.get("note") else ""),
                  num_cell(d.get("examples")), num_cell(d.get("seconds"), ".1f")] for d in s["drop"]]
         out.append("<p><b>Dropping one assumption at a time</b> (necessary = a certified counterexample to a claim "
                    "exists without it):</p>" + table(["assumption dropped", "result", "counterexample", "examples",
@@ -179,7 +180,8 @@ def _theorem(t: dict[str, Any], flagged: tuple[str, ...]) -> str:
     gaps = t.get("proof_gaps") or []
     verdicts = (f"statement {status_badge(t.get('statement_status', t['status']))}"
                 + (f" · proof gaps: {escape(', '.join(gaps))}" if gaps else "")) if steps else ""
-    params = ", ".join(f"<code>{escape(p['name'])}</code> ({escape(p['description'])})" for p in t.get("parameters", []))
+    params = ", ".join(f"<code>{escape(p['name'])}</code> ({escape(p['description'])})"
+                       for p in t.get("parameters", []))
     return (f'<section class="card {escape(t["status"])}" id="thm-{escape(slug(t["id"]))}">'
             f"<h3>{escape(t['id'])}: {escape(t['title'])} {status_badge(t['status'])} "
             f"{evidence_badge(theorem_evidence(t))}</h3>{flag}"
@@ -320,7 +322,8 @@ def render_html(doc: dict[str, Any], figures: Mapping[str, str] | None = None,
         "<body><main>",
         f"<h1>Verification report {status_badge(doc.get('status'))}</h1>",
         f"<p class='muted'>Generated {escape(doc.get('generated'))} by "
-        f"<code>{escape(doc.get('command') or 'verifier')}</code> · schema <code>{escape(doc.get('schema'))}</code></p>",
+        f"<code>{escape(doc.get('command') or 'verifier')}</code> · schema "
+        f"<code>{escape(doc.get('schema'))}</code></p>",
         f'<nav class="toc">{" ".join(toc)}</nav>', _legend(), _run_notes(doc),
         '<section id="summary"><h2>Summary</h2>', _summary(doc, flags), "</section>",
         '<section id="graph"><h2>Dependency graph</h2>',

@@ -23,7 +23,7 @@ _LIBS = ("verifier", "python-flint", "mpmath", "sympy", "torch", "numpy", "hypot
 
 def environment() -> dict[str, Any]:
     """Library versions, Python and the float device, for the report header."""
-    libs = {}
+    libs: dict[str, str | None] = {}
     for name in _LIBS:
         try:
             libs[name] = metadata.version(name)

@@ -81,7 +81,8 @@ def status_badge(status: str | None) -> str:
 def evidence_badge(level: str | None) -> str:
     if not level:
         return '<span class="badge ev-none" title="no evidence level">no evidence</span>'
-    return f'<span class="badge ev-{slug(level)}" title="{escape(LEVEL_NAMES.get(level, level))}">{escape(level)}</span>'
+    name = escape(LEVEL_NAMES.get(level, level))
+    return f'<span class="badge ev-{slug(level)}" title="{name}">{escape(level)}</span>'
 
 
 def confidence_badge(conf: str | None) -> str:

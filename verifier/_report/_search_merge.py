@@ -30,7 +30,7 @@ def fold_search(doc: dict[str, Any]) -> None:
     with the search's certified counterexample; recompute theorem and document statuses."""
     for t in doc.get("theorems", []):
         s = t.get("search") or {}
-        by_claim = {}
+        by_claim: dict[str, dict[str, Any]] = {}
         for f in s.get("violations", []) or []:
             if f and f.get("evidence") in ("certified", "exact"):
                 by_claim.setdefault(f["claim"], f)

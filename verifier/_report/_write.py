@@ -48,7 +48,8 @@ def _figures(doc: dict[str, Any], out: Path, png: bool) -> dict[str, str]:
             continue
         names = []
         for name, fig in figs.items():
-            atomic_write(out / "figures" / f"{name}.svg", fig.svg)
+            prolog = "" if fig.svg.lstrip().startswith("<?xml") else '<?xml version="1.0" encoding="utf-8"?>\n'
+            atomic_write(out / "figures" / f"{name}.svg", prolog + fig.svg)
             if fig.png is not None:
                 atomic_write(out / "figures" / f"{name}.png", fig.png)
             svgs[f"{key[0]}.{key[1]}/{name}"] = fig.svg

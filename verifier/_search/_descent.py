@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from verifier._backends import Decision
 from verifier._matrix import RatMatrix
 from verifier._records import Claim, Instance, Theorem
-from verifier._backends import Decision
 from verifier._search._engine import relative_margin
 from verifier._search._simplify import flatten, unflatten
 

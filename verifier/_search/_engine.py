@@ -174,8 +174,9 @@ class _Search:
         now = time.monotonic() - self.t0
         first = old.examples if old else self.out.examples
         secs = old.seconds if old else now
-        self.out.best[key] = Finding(kind, claim_id, level, path, replay, dict(inst.parameters), dec.lhs if dec else None,
-                                     dec.rhs if dec else None, dec.margin if dec else None, o.detail, description, first, round(secs, 3),
+        self.out.best[key] = Finding(kind, claim_id, level, path, replay, dict(inst.parameters),
+                                     dec.lhs if dec else None, dec.rhs if dec else None, dec.margin if dec else None,
+                                     o.detail, description, first, round(secs, 3),
                                      size, self.v.dropped if kind == "necessary" else None,
                                      dropped.detail if dropped else "", origin)  # type: ignore[arg-type]
         self.insts[key] = inst

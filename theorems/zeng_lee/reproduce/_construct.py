@@ -1,4 +1,5 @@
-"""The paper's constructions in float64, batched over problems, built on `theorems.zeng_lee.models.linear.lora_adapters`.
+"""The paper's constructions in float64, batched over problems, built on the Lemma 7 construction
+(`theorems.zeng_lee.models.linear.lora_adapters`).
 
 The R-LIN adapters come from the project's own construction (run in the float context on torch
 tensors of shape (P, D, D)), so the reproduction exercises the code the verifier checks. The FNN
@@ -105,8 +106,7 @@ def tfn_construction(frozen: Params, target: Params, rank: int) -> Params:
             t_qk = tr(c2) @ tr(target["K"][:, li, h]) @ target["Q"][:, li, h] @ c2
             q, kt = rlin([frozen["Q"][:, li, h], tr(frozen["K"][:, li, h])], t_qk, [rank, rank])
             out["Q"][:, li, h], out["K"][:, li, h] = q, tr(kt)
-            t_vo = (inv(frozen["W1"][:, li]) @ target["W1"][:, li] @ target["O"][:, li, h]
-                    @ target["V"][:, li, h] @ c2)
+            t_vo = inv(frozen["W1"][:, li]) @ target["W1"][:, li] @ target["O"][:, li, h] @ target["V"][:, li, h] @ c2
             v, o = rlin([frozen["V"][:, li, h], frozen["O"][:, li, h]], t_vo, [rank, rank])
             out["V"][:, li, h], out["O"][:, li, h] = v, o
         out["b1"][:, li] = target["b1"][:, li]

@@ -1,4 +1,4 @@
-"""Checks for the non-singularity assumptions the paper's results share, at the strongest level
+"""Checks for the non-singularity assumptions many matrix theorems share, at the strongest level
 the instance allows: exact determinants where the matrix is rational, certified singular-value
 enclosures where a best low-rank approximation (irrational in general) is involved."""
 
