@@ -19,7 +19,8 @@ ENGINE = sorted((ROOT / "verifier").rglob("*.py"))
 # names of the paper's models and results (case-insensitive where they are words)
 FORBIDDEN = re.compile(r"\blora\b|low-rank adaptation|\bfnns?\b|transformer|\btfn\b|\bzeng\b|zeng_lee|"
                        r"\bR-(LIN|FNN1|UNI|GEN|ERR|FLT|TFN|ABS|RAND)\b|\badapters?\b", re.IGNORECASE)
-PUBLIC = {"verifier", "verifier.linalg", "verifier.report", "verifier.strategies", "verifier.testing", "verifier.evidence"}
+PUBLIC = {"verifier", "verifier.linalg", "verifier.report", "verifier.strategies", "verifier.testing",
+          "verifier.evidence"}
 
 
 @pytest.mark.parametrize("path", ENGINE, ids=lambda p: str(p.relative_to(ROOT)))
