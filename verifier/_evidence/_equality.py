@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -21,8 +22,9 @@ from flint import fmpq, fmpq_mat
 from verifier._errors import UsageError
 from verifier._evidence._network import ReLUNet
 from verifier._evidence._polyhedron import Polyhedron, Reduced, reduce
-from verifier._evidence._rat import Vector, js, js_vec
+from verifier._evidence._rat import Vector, as_matrix, js, js_vec
 from verifier._evidence._regions import Budget, BudgetExceeded, Piece, Walk, region_bound, replay_oracle, walk
+from verifier._matrix import RatMatrix
 
 EqualityStatus = Literal["equal", "differ", "inconclusive"]
 
@@ -135,14 +137,22 @@ def decide_equal(f: ReLUNet, g: ReLUNet, domain: Polyhedron | None = None, budge
                  seed: int = 0) -> EqualityDecision:
     """Decide exactly whether f(x) = g(x) for every x in `domain` (default: all of R^D).
 
+    Decisions are cached (the records are immutable), so a claim evaluated at several levels
+    enumerates once.
+
     Args:
         f, g: networks with the same input and output dimensions.
         domain: a Polyhedron (may be lower-dimensional or empty); None means R^D.
         budget: limits of the enumeration; beyond them the answer is "inconclusive" with the reason.
         seed: seed of the random probe points (the decision does not depend on it).
     """
-    budget = budget or Budget()
-    domain = domain or Polyhedron.whole(f.input_dim)
+    if not isinstance(f, ReLUNet) or not isinstance(g, ReLUNet):
+        raise UsageError("decide_equal compares two ReLUNet records")
+    return _decide(f, g, domain or Polyhedron.whole(f.input_dim), budget or Budget(), seed)
+
+
+@lru_cache(maxsize=64)
+def _decide(f: ReLUNet, g: ReLUNet, domain: Polyhedron, budget: Budget, seed: int) -> EqualityDecision:
     _check_dims(f, g, domain)
     desc = domain.describe()
     red = reduce(domain)
@@ -229,4 +239,53 @@ def verify_equality(f: ReLUNet, g: ReLUNet, certificate: Mapping[str, Any], doma
     return True
 
 
-__all__ = ["EqualityDecision", "decide_equal", "verify_equality"]
+@dataclass(frozen=True, slots=True)
+class Region:
+    """One open activation region: its pattern, an interior point, and the network's affine piece there."""
+
+    pattern: str
+    point: Vector
+    M: RatMatrix
+    m: RatMatrix
+
+
+@dataclass(frozen=True, slots=True)
+class Regions:
+    """The open activation regions of a network in a domain (complete unless `status` is "inconclusive")."""
+
+    status: Literal["complete", "inconclusive"]
+    regions: tuple[Region, ...]
+    units: tuple[str, ...]
+    reason: str = ""
+
+    def certificate(self) -> dict[str, Any]:
+        return {"kind": "activation-regions", "status": self.status, "count": len(self.regions),
+                "units": list(self.units), "reason": self.reason,
+                "regions": [{"pattern": r.pattern, "point": js_vec(r.point)} for r in self.regions]}
+
+
+def activation_regions(net: ReLUNet, domain: Polyhedron | None = None, budget: Budget | None = None) -> Regions:
+    """Every open activation region of `net` in a full-dimensional `domain` (default R^D), within `budget`."""
+    domain = domain or Polyhedron.whole(net.input_dim)
+    if domain.dim != net.input_dim:
+        raise UsageError(f"the domain lives in R^{domain.dim} but the network takes R^{net.input_dim}")
+    red = reduce(domain)
+    if red.empty:
+        return Regions("complete", (), (), f"the domain is empty ({red.why})")
+    if not red.full:
+        raise UsageError("activation_regions needs a domain with interior points (decide_equal handles any domain)")
+    out: list[Region] = []
+
+    def on_leaf(pieces: Sequence[Piece], pat: str, pt: list[fmpq], _r: Any, _c: Any) -> bool:
+        (M, m), = pieces
+        out.append(Region(pat, tuple(Fraction(int(v.p), int(v.q)) for v in pt), as_matrix(M), as_matrix(m)))
+        return False
+
+    try:
+        w = walk([net], ["f"], red.A, red.c, red.point, on_leaf, budget or Budget())
+    except BudgetExceeded as e:
+        return Regions("inconclusive", tuple(out), tuple(e.walk.units), str(e))  # type: ignore[attr-defined]
+    return Regions("complete", tuple(out), tuple(w.units), f"{len(out)} open regions")
+
+
+__all__ = ["EqualityDecision", "Region", "Regions", "activation_regions", "decide_equal", "verify_equality"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from verifier._errors import PrecisionExhausted, UsageError
@@ -322,13 +323,18 @@ class BoxLaw(_Moments):
         return self.norm_enclosure(p).to_ctx(ctx)
 
     def error_enclosure(self, f: ReLUNet, g: ReLUNet, p: int = 2) -> Enclosure:
-        lo, hi, n = enclose(error_integrand(f, g, _p(p)), self.lo, self.hi, self.resolution.max_boxes,
-                            self.resolution.tol)
-        return Enclosure(lo, hi, f"adaptive exact subdivision of the box ({n} boxes; exact where both "
-                                 "networks are affine on a box)")
+        """E||f(x) - g(x)||^p (p = 1, 2 tightly; other p by interval bounds), certified; cached."""
+        return _box_error(self, f, g, _p(p))
 
     def expect_error(self, ctx: Any, f: ReLUNet, g: ReLUNet, p: int = 2) -> Any:
         return self.error_enclosure(f, g, p).to_ctx(ctx)
+
+
+@lru_cache(maxsize=64)
+def _box_error(law: BoxLaw, f: ReLUNet, g: ReLUNet, p: int) -> Enclosure:
+    lo, hi, n = enclose(error_integrand(f, g, p), law.lo, law.hi, law.resolution.max_boxes, law.resolution.tol)
+    return Enclosure(lo, hi, f"adaptive exact subdivision of the box ({n} boxes; exact where both networks are "
+                             "affine on a box)")
 
 
 @dataclass(frozen=True, slots=True)
