@@ -18,7 +18,8 @@ Laws (every method takes a Context and answers in its arithmetic):
     BoxLaw.of(lo, hi), BallLaw.of(center, radius), GaussianLaw.standard(D, scale) / GaussianLaw(mu, cov)
     law.mean(ctx), law.second_moment(ctx) (Sigma = E x x^T), law.expect_sq_norm(ctx), law.expect_norm(ctx, p=1),
     law.expect_affine_sq_norm(ctx, M, m), law.expect_error(ctx, f, g, p=2)
-    Enclosure (certified interval), Estimate (Monte Carlo, float evidence only), lift(ctx, b, fn), to_ctx(ctx, v)
+    Enclosure (certified interval), Estimate (Monte Carlo, float evidence only), lift(ctx, b, fn), to_ctx(ctx, v),
+    exact_scalar(ctx, q) (a rational that certified arithmetic keeps exact, so ties are decided)
 
 Lower bounds (refuting "there exist parameters with error <= b"):
     least_squares_min(A, y, weights) -> Fraction; lowrank_min(X, T, rank, weights, free_bias) -> Case
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from verifier._evidence._laws import GaussianLaw as GaussianLaw
     from verifier._evidence._laws import LoadedFiniteLaw as LoadedFiniteLaw
     from verifier._evidence._laws import Resolution as Resolution
+    from verifier._evidence._laws import exact_scalar as exact_scalar
     from verifier._evidence._laws import lift as lift
     from verifier._evidence._laws import to_ctx as to_ctx
     from verifier._evidence._lower import Case as Case
@@ -81,7 +83,7 @@ _NAMES = {
     **dict.fromkeys(("EqualityDecision", "Region", "Regions", "activation_regions", "decide_equal",
                      "verify_equality"), _M + "_equality"),
     **dict.fromkeys(("BallLaw", "BoxLaw", "Enclosure", "Estimate", "FiniteLaw", "GaussianLaw", "LoadedFiniteLaw",
-                     "Resolution", "lift", "to_ctx"), _M + "_laws"),
+                     "Resolution", "exact_scalar", "lift", "to_ctx"), _M + "_laws"),
     **dict.fromkeys(("Case", "LowerBound", "case_split", "least_squares_min", "lowrank_min",
                      "relu_layer_lower_bound"), _M + "_lower"),
     **dict.fromkeys(("Cell", "open_cell"), _M + "_lp"),

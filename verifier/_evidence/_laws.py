@@ -44,12 +44,12 @@ class Enclosure:
 
     def to_ctx(self, ctx: Any) -> Any:
         """This value as a number of ctx's arithmetic (see the module docstring)."""
+        if self.exact:
+            return exact_scalar(ctx, self.lo)
         if ctx.level == "exact":
-            if not self.exact:
-                raise PrecisionExhausted(f"the expectation is known only as the certified interval "
-                                         f"[{float(self.lo):.6g}, {float(self.hi):.6g}] ({self.method}); "
-                                         "exact arithmetic cannot hold it: the certified level decides")
-            return ctx.const(self.lo)
+            raise PrecisionExhausted(f"the expectation is known only as the certified interval "
+                                     f"[{float(self.lo):.6g}, {float(self.hi):.6g}] ({self.method}); "
+                                     "exact arithmetic cannot hold it: the certified level decides")
         if ctx.level == "certified":
             from verifier._backends._certified import working_prec
 
@@ -87,10 +87,17 @@ class Estimate:
 Value = Enclosure | Estimate | Fraction | int
 
 
+def exact_scalar(ctx: Any, q: Any) -> Any:
+    """The rational q as a scalar of ctx that keeps its exact value (certified arithmetic can then
+    decide ties with it exactly, which `ctx.const` of a non-dyadic rational cannot)."""
+    return ctx.entry(ctx.load([RatMatrix(1, 1, (frac(q),))]), 0, 0)
+
+
 def to_ctx(ctx: Any, v: Value) -> Any:
+    """An Enclosure, Estimate or rational as a number of ctx."""
     if isinstance(v, (Enclosure, Estimate)):
         return v.to_ctx(ctx)
-    return ctx.const(frac(v))
+    return exact_scalar(ctx, v)
 
 
 def lift(ctx: Any, b: Any, fn: Callable[[Any], Value]) -> Any:
@@ -297,7 +304,7 @@ class BoxLaw(_Moments):
 
     def expect_poly(self, ctx: Any, poly: Mapping[tuple[int, ...], Any]) -> Any:
         """E[sum_alpha c_alpha x^alpha] (a polynomial as {exponents: coefficient}), exactly."""
-        return ctx.const(sum((frac(c) * self.moment(a) for a, c in poly.items()), Fraction(0)))
+        return exact_scalar(ctx, sum((frac(c) * self.moment(a) for a, c in poly.items()), Fraction(0)))
 
     def mean_exact(self) -> RatMatrix:
         return RatMatrix(self.dim, 1, tuple((a + b) / 2 for a, b in zip(self.lo, self.hi, strict=True)))
@@ -316,8 +323,8 @@ class BoxLaw(_Moments):
         return ctx.load([self.sigma_exact()])
 
     def norm_enclosure(self, p: int = 1) -> Enclosure:
-        lo, hi, n = enclose(norm_integrand(_p(p)), self.lo, self.hi, self.resolution.max_boxes, self.resolution.tol)
-        return Enclosure(lo, hi, f"adaptive exact subdivision of the box, {n} boxes")
+        """E||x||^p, certified (exact for even p); cached."""
+        return _box_norm(self, _p(p))
 
     def expect_norm(self, ctx: Any, p: int = 1) -> Any:
         return self.norm_enclosure(p).to_ctx(ctx)
@@ -328,6 +335,12 @@ class BoxLaw(_Moments):
 
     def expect_error(self, ctx: Any, f: ReLUNet, g: ReLUNet, p: int = 2) -> Any:
         return self.error_enclosure(f, g, p).to_ctx(ctx)
+
+
+@lru_cache(maxsize=64)
+def _box_norm(law: BoxLaw, p: int) -> Enclosure:
+    lo, hi, n = enclose(norm_integrand(p), law.lo, law.hi, law.resolution.max_boxes, law.resolution.tol)
+    return Enclosure(lo, hi, f"adaptive exact subdivision of the box, {n} boxes")
 
 
 @lru_cache(maxsize=64)
@@ -486,4 +499,4 @@ class GaussianLaw(_Moments):
 
 
 __all__ = ["BallLaw", "BoxLaw", "Enclosure", "Estimate", "FiniteLaw", "GaussianLaw", "LoadedFiniteLaw",
-           "Resolution", "lift", "to_ctx"]
+           "Resolution", "exact_scalar", "lift", "to_ctx"]

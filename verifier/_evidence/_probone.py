@@ -17,7 +17,7 @@ box of weights around the instance: a failure found there is a failure on an ope
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -166,7 +166,8 @@ def almost_surely(evaluate: Callable[[Any, Any, Any, Mapping[str, Any]], Sequenc
             v = inst.matrices[k] if k in inst.matrices else inst.aux[k]
             weights[k] = tuple(_ball_matrix(m, r, ctx.prec) for m in v) if isinstance(v, tuple) else \
                 _ball_matrix(v, r, ctx.prec)
-        return evaluate(ctx, b, c, weights)
+        where = f" [for every {'/'.join(names)} within {r} of the instance, max-norm: an open set]"
+        return [replace(cmp, label=cmp.label + where) for cmp in evaluate(ctx, b, c, weights)]
 
     run.__name__ = getattr(evaluate, "__name__", "almost_surely")
     return run
