@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from verifier import Claim, Comparison, Instance, Parameter, RatMatrix, Source, Theorem
-from verifier.evidence import FiniteLaw, ReLUNet, relu_layer_lower_bound
+from verifier.evidence import FiniteLaw, relu_layer_lower_bound
 
 D = Parameter("D", low=2, high=2, description="input and output dimension")
 N = Parameter("N", low=4, high=6, description="data points")

@@ -49,7 +49,8 @@ def relu_is_identity(ctx: Any, b: Any, c: Any) -> list[Any]:
 # (a float batch would need `verifier.evidence.lift` to keep instances apart).
 THEOREM = Theorem(
     id="EVIDENCE-PWL-SPLIT", title="A linear map as a ReLU network, on all of R^D",
-    statement=r"For every $W \in \mathbb{Q}^{D\times D}$: $Wx = [I, -I]\,\mathrm{ReLU}([W; -W]x)$ for all $x \in \mathbb{R}^D$.",
+    statement=r"For every $W \in \mathbb{Q}^{D\times D}$: $Wx = [I, -I]\,\mathrm{ReLU}([W; -W]x)$ "
+              r"for all $x \in \mathbb{R}^D$.",
     source=SOURCE, parameters=(D,), shapes={"W": ("D", "D")}, default_examples=3,
     claims=(Claim("on-RD", statement=r"$f = g$ on $\mathbb{R}^D$", evaluate=split_identity, levels=("exact",)),
             Claim("on-box", statement=r"$f = g$ on $[-1, 1]^D$", evaluate=split_on_box, levels=("exact",))),

@@ -104,7 +104,8 @@ def _dot(a: Sequence[fmpq], x: Sequence[fmpq]) -> fmpq:
 
 class _Walker:
     def __init__(self, nets: Sequence[ReLUNet], A0: fmpq_mat, c0: fmpq_mat, oracle: Oracle, on_leaf: OnLeaf,
-                 budget: Budget, walk: Walk) -> None:
+                 budget: Budget, walk: Walk, shortcut: bool = True) -> None:
+        self.shortcut = shortcut
         self.nets = nets
         self.W = [[(fm(w), fm(b)) for w, b in net.layers] for net in nets]
         self.n = A0.ncols() if A0.nrows() else nets[0].input_dim
@@ -174,7 +175,7 @@ class _Walker:
                     prefix = "".join(pat) + side
                     A = fmpq_mat(len(self.rows), self.n, [v for r in self.rows for v in r])
                     c = fmpq_mat(len(self.rhs), 1, self.rhs)
-                    cell = self._opposite(A, c)
+                    cell = self._opposite(A, c) if self.shortcut else None
                     if cell is None:
                         self._count()
                         cell = self.oracle(prefix, A, c)
@@ -253,11 +254,14 @@ def walk(nets: Sequence[ReLUNet], names: Sequence[str], A0: fmpq_mat, c0: fmpq_m
          on_leaf: OnLeaf, budget: Budget, oracle: Oracle | None = None) -> Walk:
     """Visit every open activation region of `nets` (jointly) inside the open cell {A0 y < c0}.
 
+    With an `oracle` (a replay), every side is asked of it, none decided by the opposite-rows rule.
+
     Raises:
         BudgetExceeded: when the budget runs out first (the partial walk is on the exception's `walk`).
     """
     w = Walk(schedule(nets, names))
-    walker = _Walker(nets, A0, c0, oracle or (lambda _p, A, c: open_cell(A, c)), on_leaf, budget, w)
+    walker = _Walker(nets, A0, c0, oracle or (lambda _p, A, c: open_cell(A, c)), on_leaf, budget, w,
+                     shortcut=oracle is None)
     n = walker.n
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old, 4 * len(w.units) + 200))
