@@ -173,11 +173,11 @@ class _Walker:
                     new = pt
                 else:
                     prefix = "".join(pat) + side
-                    A = fmpq_mat(len(self.rows), self.n, [v for r in self.rows for v in r])
-                    c = fmpq_mat(len(self.rhs), 1, self.rhs)
-                    cell = self._opposite(A, c) if self.shortcut else None
+                    cell = self._opposite() if self.shortcut else None
                     if cell is None:
                         self._count()
+                        A = fmpq_mat(len(self.rows), self.n, [v for r in self.rows for v in r])
+                        c = fmpq_mat(len(self.rhs), 1, self.rhs)
                         cell = self.oracle(prefix, A, c)
                         self.walk.lp_calls += 1
                         self.walk.exact_fallbacks += cell.method == "exact-simplex"
@@ -219,7 +219,7 @@ class _Walker:
             if not self.dirs[key]:
                 del self.dirs[key]
 
-    def _opposite(self, A: fmpq_mat, c: fmpq_mat) -> Cell | None:
+    def _opposite(self) -> Cell | None:
         """The last row a.y < b against an earlier row -l a.y < c' with c' <= -l b: no interior, exactly."""
         r, b = self.rows[-1], self.rhs[-1]
         k = next(i for i, v in enumerate(r) if v)
