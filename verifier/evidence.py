@@ -49,15 +49,10 @@ if TYPE_CHECKING:
     from verifier._evidence._equality import verify_equality as verify_equality
     from verifier._evidence._laws import BallLaw as BallLaw
     from verifier._evidence._laws import BoxLaw as BoxLaw
-    from verifier._evidence._laws import Enclosure as Enclosure
-    from verifier._evidence._laws import Estimate as Estimate
     from verifier._evidence._laws import FiniteLaw as FiniteLaw
     from verifier._evidence._laws import GaussianLaw as GaussianLaw
     from verifier._evidence._laws import LoadedFiniteLaw as LoadedFiniteLaw
     from verifier._evidence._laws import Resolution as Resolution
-    from verifier._evidence._laws import exact_scalar as exact_scalar
-    from verifier._evidence._laws import lift as lift
-    from verifier._evidence._laws import to_ctx as to_ctx
     from verifier._evidence._lower import Case as Case
     from verifier._evidence._lower import LowerBound as LowerBound
     from verifier._evidence._lower import case_split as case_split
@@ -76,14 +71,20 @@ if TYPE_CHECKING:
     from verifier._evidence._probone import certify_every_draw as certify_every_draw
     from verifier._evidence._probone import certify_open_set as certify_open_set
     from verifier._evidence._regions import Budget as Budget
+    from verifier._evidence._values import Enclosure as Enclosure
+    from verifier._evidence._values import Estimate as Estimate
+    from verifier._evidence._values import exact_scalar as exact_scalar
+    from verifier._evidence._values import lift as lift
+    from verifier._evidence._values import to_ctx as to_ctx
     from verifier._evidence._verdict import equality_comparison as equality_comparison
 
 _M = "verifier._evidence."
 _NAMES = {
     **dict.fromkeys(("EqualityDecision", "Region", "Regions", "activation_regions", "decide_equal",
                      "verify_equality"), _M + "_equality"),
-    **dict.fromkeys(("BallLaw", "BoxLaw", "Enclosure", "Estimate", "FiniteLaw", "GaussianLaw", "LoadedFiniteLaw",
-                     "Resolution", "exact_scalar", "lift", "to_ctx"), _M + "_laws"),
+    **dict.fromkeys(("BallLaw", "BoxLaw", "FiniteLaw", "GaussianLaw", "LoadedFiniteLaw", "Resolution"),
+                    _M + "_laws"),
+    **dict.fromkeys(("Enclosure", "Estimate", "exact_scalar", "lift", "to_ctx"), _M + "_values"),
     **dict.fromkeys(("Case", "LowerBound", "case_split", "least_squares_min", "lowrank_min",
                      "relu_layer_lower_bound"), _M + "_lower"),
     **dict.fromkeys(("Cell", "open_cell"), _M + "_lp"),
