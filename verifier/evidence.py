@@ -9,7 +9,8 @@ Piecewise-linear networks:
     verify_equality(f, g, certificate, domain=None) -> True (re-checks a full "equal" certificate)
     activation_regions(net, domain=None, budget=None) -> Regions
     first_layers_agree(net, x1, x2, k) -> dict (exact outputs of the first k layers at two points)
-    equality_comparison(ctx, decision, label) -> Comparison (a claim's comparison in any arithmetic)
+    equality_claim(ctx, b, decide, label) -> Comparison (a claim "f = g", decide: instance -> EqualityDecision)
+    equality_comparison(ctx, decision, label) -> Comparison (one instance, any arithmetic but batched float)
     Polyhedron.whole(D) | .box(lo, hi) | .build(A, c, E=None, e=None); Budget(max_regions, max_programs, ...)
     open_cell(A, c) -> Cell (exact interior point or exact multipliers for {x : A x < c})
 
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     from verifier._evidence._values import exact_scalar as exact_scalar
     from verifier._evidence._values import lift as lift
     from verifier._evidence._values import to_ctx as to_ctx
+    from verifier._evidence._verdict import equality_claim as equality_claim
     from verifier._evidence._verdict import equality_comparison as equality_comparison
 
 _M = "verifier._evidence."
@@ -93,7 +95,7 @@ _NAMES = {
     **dict.fromkeys(("EveryDrawRefutation", "OpenSetRefutation", "almost_surely", "certify_every_draw",
                      "certify_open_set"), _M + "_probone"),
     "Budget": _M + "_regions",
-    "equality_comparison": _M + "_verdict",
+    **dict.fromkeys(("equality_claim", "equality_comparison"), _M + "_verdict"),
 }
 
 __all__ = sorted(_NAMES)

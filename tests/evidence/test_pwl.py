@@ -139,3 +139,24 @@ def test_bad_input_is_a_usage_error() -> None:
         ReLUNet.build([[[1, 0]], [[1, 2]]])  # the second layer takes 1 input, not 2
     with pytest.raises(UsageError):
         Budget(max_regions=0)
+
+
+def test_claim_helpers_keep_float_batches_apart() -> None:
+    from verifier import Instance, PrecisionExhausted, RatMatrix, get_context
+    from verifier.evidence import equality_claim, equality_comparison
+
+    ctx = get_context("float")
+    insts = [Instance("T", {"D": 1}, {"a": RatMatrix(1, 1, (Q(v),))}) for v in (1, -1)]
+    b = ctx.bind(insts)
+
+    def decide(inst: Instance) -> object:  # ReLU(a x) vs a x: differ for every a != 0, with gap |a| / ...
+        a = inst.matrices["a"].rows()
+        return decide_equal(ReLUNet.build([a], output_relu=True), ReLUNet.build([a]))
+
+    cmp = equality_claim(ctx, b, decide, "ReLU(a x) = a x")
+    assert [d.status for d in ctx.decide(cmp)] == ["fails", "fails"]
+    with pytest.raises(UsageError):
+        equality_comparison(ctx, decide(insts[0]), "one decision cannot stand for a batch")
+    with pytest.raises(PrecisionExhausted):
+        equality_claim(get_context("exact"), get_context("exact").bind(insts[:1]),
+                       lambda i: decide_equal(*split([[1, 2], [3, -1]]), budget=Budget(max_regions=1, probes=0)))
