@@ -220,8 +220,11 @@ class CertifiedContext(Context):
                                                                                     strict=True)]), a, b)
 
     def const(self, x: Any) -> arb:
+        """A Python number as a ball; a rational keeps its exact value (so 1/3 can still be compared exactly)."""
+        q = _fmpq(x)
         with working_prec(self.prec):
-            return arb(_fmpq(x))
+            out = arb(q)
+        return out if out.rad() == 0 else self._exact.put(out, lambda: q)
 
     def ones(self, m: int, n: int) -> arb_mat:
         return self._exact.put(arb_mat(m, n, [1] * (m * n)), lambda: fmpq_mat(m, n, [1] * (m * n)))

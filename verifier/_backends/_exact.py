@@ -84,7 +84,7 @@ class ExactContext(Context):
     def rows(self, a: Any, start: int, stop: int) -> Any: return _sub(a, start, min(stop, a.nrows()), 0, a.ncols())
     def shape(self, a: Any) -> tuple[int, int]: return (a.nrows(), a.ncols())
     def scale(self, a: Any, c: Any) -> Any:
-        return a * (fmpq(*c.as_integer_ratio()) if isinstance(c, float) else fmpq(c))
+        return a * self.const(c)
 
     def entry(self, a: fmpq_mat, i: int, j: int) -> fmpq: return a[i, j]
 
