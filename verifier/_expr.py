@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from verifier._backends._base import Bound, Context
+from verifier._errors import SpecError
 from verifier._records import Claim, Comparison
 
 
@@ -397,8 +398,11 @@ def _claim(quantifier: str, claim_id: str, statement: str, **kwargs: Any) -> Cal
 
         evaluate.__qualname__ = getattr(fn, "__qualname__", claim_id)
         evaluate.__doc__ = fn.__doc__
-        return Claim(claim_id, statement=statement, evaluate=evaluate, quantifier=quantifier,  # type: ignore[arg-type]
-                     **kwargs)
+        try:
+            return Claim(claim_id, statement=statement, evaluate=evaluate, quantifier=quantifier,  # type: ignore[arg-type]
+                         **kwargs)
+        except (SpecError, TypeError) as e:  # name the decorated function: the record does not know it
+            raise SpecError(f"@{quantifier} on {getattr(fn, '__qualname__', fn)!s}: {e}") from None
 
     return deco
 
