@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -190,12 +191,17 @@ def _item_classes() -> tuple[Any, Any, Any]:
             try:
                 check_claims(self.thm, claims=[self.claim], level=cfg.getoption("--verifier-level"),
                              examples=cfg.getoption("--verifier-examples"), seed=cfg.getoption("--verifier-seed"),
-                             out_dir=cfg.getoption("--verifier-findings"), spec_files=(str(self.path),),
+                             out_dir=cfg.getoption("--verifier-findings"), spec_files=(self._spec_arg(),),
                              inconclusive="fail")
             except TheoremCheckFailed as e:
                 if mode == "skip" and "INCONCLUSIVE" in str(e).splitlines()[0]:
                     pytest.skip(str(e).splitlines()[0])
                 raise
+
+        def _spec_arg(self) -> str:
+            """The spec file as the replay command names it: relative to where pytest was run."""
+            rel = os.path.relpath(self.path, self.config.invocation_params.dir)
+            return str(self.path) if rel.startswith("..") else rel
 
         def repr_failure(self, excinfo: Any, style: Any = None) -> str:
             if isinstance(excinfo.value, TheoremCheckFailed):
