@@ -29,9 +29,14 @@ def _text(v: Any) -> str:
     return v.text if isinstance(v, Expr) else str(v)
 
 
-def _paren(e: Any) -> str:
+#: Precedence of an expression's text: atoms and postfix forms, products, sums.
+ATOM, PRODUCT, SUM = 0, 1, 2
+
+
+def _paren(e: Any, above: int = ATOM) -> str:
+    """The text of `e`, parenthesised if it binds looser than `above` allows."""
     t = _text(e)
-    return f"({t})" if isinstance(e, Expr) and e.compound else t
+    return f"({t})" if isinstance(e, Expr) and e.prec > above else t
 
 
 def _plain(v: Any) -> bool:
@@ -96,14 +101,14 @@ class Rel:
 class Expr:
     """A matrix or scalar of some arithmetic, with the text it was written as."""
 
-    __slots__ = ("compound", "ctx", "is_matrix", "text", "value")
+    __slots__ = ("ctx", "is_matrix", "prec", "text", "value")
     __hash__ = None  # type: ignore[assignment]  # == builds a comparison
 
-    def __init__(self, ctx: Context, value: Any, text: str, is_matrix: bool, compound: bool = False) -> None:
-        self.ctx, self.value, self.text, self.is_matrix, self.compound = ctx, value, text, is_matrix, compound
+    def __init__(self, ctx: Context, value: Any, text: str, is_matrix: bool, prec: int = ATOM) -> None:
+        self.ctx, self.value, self.text, self.is_matrix, self.prec = ctx, value, text, is_matrix, prec
 
-    def _wrap(self, value: Any, text: str, is_matrix: bool) -> Expr:
-        return Expr(self.ctx, value, text, is_matrix, compound=True)
+    def _wrap(self, value: Any, text: str, is_matrix: bool, prec: int = PRODUCT) -> Expr:
+        return Expr(self.ctx, value, text, is_matrix, prec)
 
     def _other(self, o: Any) -> tuple[Any, bool]:
         if isinstance(o, Expr):
@@ -138,10 +143,10 @@ class Expr:
     def __add__(self, o: Any) -> Expr:
         v, om = self._other(o)
         if self.is_matrix and om:
-            return self._wrap(self.ctx.add(self.value, v), f"{self.text} + {_text(o)}", True)
+            return self._wrap(self.ctx.add(self.value, v), f"{self.text} + {_text(o)}", True, SUM)
         if self.is_matrix or om:
             raise TypeError(f"cannot add a matrix and a scalar: {self.text} + {_text(o)}")
-        return self._wrap(self._sadd(self.value, v, False), f"{self.text} + {_text(o)}", False)
+        return self._wrap(self._sadd(self.value, v, False), f"{self.text} + {_text(o)}", False, SUM)
 
     def __radd__(self, o: Any) -> Expr:
         if not isinstance(o, Expr) and _plain(o) and o == 0:
@@ -151,30 +156,32 @@ class Expr:
         v, _ = self._other(o)
         if self.is_matrix:
             raise TypeError(f"cannot add a scalar and a matrix: {_text(o)} + {self.text}")
-        return self._wrap(self._sadd(v, self.value, False), f"{_text(o)} + {self.text}", False)
+        return self._wrap(self._sadd(v, self.value, False), f"{_text(o)} + {self.text}", False, SUM)
 
     def __sub__(self, o: Any) -> Expr:
         v, om = self._other(o)
         if self.is_matrix and om:
-            return self._wrap(self.ctx.sub(self.value, v), f"{self.text} - {_paren(o)}", True)
+            return self._wrap(self.ctx.sub(self.value, v), f"{self.text} - {_paren(o, PRODUCT)}", True, SUM)
         if self.is_matrix or om:
             raise TypeError(f"cannot subtract a matrix and a scalar: {self.text} - {_text(o)}")
-        return self._wrap(self._sadd(self.value, v, True), f"{self.text} - {_paren(o)}", False)
+        return self._wrap(self._sadd(self.value, v, True), f"{self.text} - {_paren(o, PRODUCT)}", False, SUM)
 
     def __rsub__(self, o: Any) -> Expr:
         if self.is_matrix:
             raise TypeError(f"cannot subtract a matrix from a scalar: {_text(o)} - {self.text}")
-        return self._wrap(self._sadd(self._other(o)[0], self.value, True), f"{_text(o)} - {_paren(self)}", False)
+        text = f"{_text(o)} - {_paren(self, PRODUCT)}"
+        return self._wrap(self._sadd(self._other(o)[0], self.value, True), text, False, SUM)
 
     def __neg__(self) -> Expr:
         v = -self.value if _plain(self.value) else self.ctx.scale(self.value, -1)
-        return self._wrap(v, f"-{_paren(self)}", self.is_matrix)
+        return self._wrap(v, f"-{_paren(self, PRODUCT)}", self.is_matrix, SUM)  # A (-B), not A -B
 
     def __mul__(self, o: Any) -> Expr:
         if isinstance(o, Expr) and o.is_matrix and self.is_matrix:
             raise TypeError(f"use @ for a matrix product: {self.text} @ {_text(o)}")
         v = self._other(o)[0]
-        text = f"{_paren(self)} {_paren(o)}"
+        both_scalar = not self.is_matrix and not (isinstance(o, Expr) and o.is_matrix)
+        text = f"{_paren(self, PRODUCT)}{' * ' if both_scalar else ' '}{_paren(o, PRODUCT)}"
         if self.is_matrix:
             return self._wrap(self._scale(self.value, v), text, True)
         if isinstance(o, Expr) and o.is_matrix:
@@ -184,8 +191,8 @@ class Expr:
     def __rmul__(self, o: Any) -> Expr:
         v = self._other(o)[0]
         if self.is_matrix:
-            return self._wrap(self._scale(self.value, v), f"{_paren(o)} {_paren(self)}", True)
-        return self._wrap(self._smul(v, self.value), f"{_paren(o)} {_paren(self)}", False)
+            return self._wrap(self._scale(self.value, v), f"{_paren(o, PRODUCT)} {_paren(self, PRODUCT)}", True)
+        return self._wrap(self._smul(v, self.value), f"{_paren(o, PRODUCT)} * {_paren(self, PRODUCT)}", False)
 
     def __pow__(self, k: int) -> Expr:
         if self.is_matrix or isinstance(k, bool) or not isinstance(k, int) or k < 1:
@@ -193,24 +200,24 @@ class Expr:
         v = self.value
         for _ in range(k - 1):
             v = self._smul(v, self.value)
-        return self._wrap(v, f"{_paren(self)}^{k}", False)
+        return self._wrap(v, f"{_paren(self)}^{k}", False, ATOM)
 
     def __truediv__(self, o: Any) -> Expr:
         if self.is_matrix or (isinstance(o, Expr) and o.is_matrix):
             raise TypeError("division is for scalars")
         v = o.value if isinstance(o, Expr) else self.ctx.const(o)
-        return self._wrap(self.value / v, f"{_paren(self)} / {_paren(o)}", False)
+        return self._wrap(self.value / v, f"{_paren(self, PRODUCT)} / {_paren(o)}", False)
 
     def __abs__(self) -> Expr:
         if self.is_matrix:
-            return self._wrap(self.ctx.absolute(self.value), f"|{self.text}|", True)
+            return self._wrap(self.ctx.absolute(self.value), f"|{self.text}|", True, ATOM)
         return self._wrap(abs(self.value) if _plain(self.value) else self.ctx.abs(self.value), f"|{self.text}|",
-                          False)
+                          False, ATOM)
 
     def __matmul__(self, o: Expr) -> Expr:
         if not (self.is_matrix and isinstance(o, Expr) and o.is_matrix):
             raise TypeError(f"@ multiplies two matrices: {self.text} @ {_text(o)}")
-        return self._wrap(self.ctx.mm(self.value, o.value), f"{_paren(self)} {_paren(o)}", True)
+        return self._wrap(self.ctx.mm(self.value, o.value), f"{_paren(self, PRODUCT)} {_paren(o, PRODUCT)}", True)
 
     def __getitem__(self, key: Any) -> Expr:
         """`a[i, j]` an entry (a scalar); `a[:, j0:j1]`, `a[i0:i1, :]`, `a[:, j]` a block (a matrix)."""
