@@ -93,3 +93,24 @@ def test_tutorial_pytest_command_and_test_modules(workdir: Path) -> None:
         (workdir / f"test_tutorial_{k}.py").write_text(src)
     r = _pytest([f"test_tutorial_{k}.py" for k in range(len(modules))], workdir)
     assert r.returncode == 0 and "4 passed" in r.stdout, r.stdout + r.stderr
+
+
+def test_writing_specs_examples_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (DOCS / "writing-specs.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    minimal = next(b for b in code if "TRACE = Theorem(" in b)
+    construction = next(b for b in code if "class Truncation" in b)
+    strategies = next(b for b in code if "test_rank_is_subadditive" in b)
+    spec = tmp_path / "doc_specs.py"
+    spec.write_text("from dataclasses import dataclass\nfrom typing import Any\n\nfrom verifier import Parameter, "
+                    "Source, Theorem, exists\n" + minimal + "\n" + construction + "\n"
+                    "TRUNC = Theorem(id='TRUNC', title='t', statement='s', source=Source(citation='c', kind='user'),\n"
+                    "    parameters=(Parameter('m', low=1, high=4), Parameter('n', low=1, high=4),\n"
+                    "                Parameter('k', low=0, high=3)),\n"
+                    "    shapes={'A': ('m', 'n')}, construction=truncate, claims=(attained,))\n")
+    assert main(["check", "--spec", str(spec), "--examples", "5"]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "TRACE-CYCLIC: HOLDS" in out and "TRUNC: HOLDS" in out
+    ns: dict[str, object] = {}
+    exec(compile(strategies, "writing-specs.md", "exec"), ns)  # a property test, run by Hypothesis
+    ns["test_rank_is_subadditive"]()  # type: ignore[operator]
