@@ -149,6 +149,6 @@ def generator(theorem_id: str, parameters: Sequence[Parameter], build: Build,
     return generate
 
 
-__all__ = ["C_MAT", "EY", "GVL", "HJ", "HJ_TOPICS", "KINDS", "MIRSKY", "SIZE", "const", "diag", "generator", "integers",
-           "low_rank", "orthogonal", "scaled", "size", "spectrum", "structured", "svd_factors", "transpose",
-           "uniform", "with_spectrum", "zeros"]
+__all__ = ["C_MAT", "EY", "GVL", "HJ", "HJ_TOPICS", "KINDS", "MIRSKY", "SIZE", "cols", "const", "diag", "generator",
+           "integers", "low_rank", "orthogonal", "scaled", "size", "spectrum", "structured", "svd_factors",
+           "transpose", "uniform", "with_spectrum", "zeros"]

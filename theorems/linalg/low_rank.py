@@ -43,7 +43,7 @@ def draw(rng: np.random.Generator) -> dict[str, int]:
 
 def build(rng: np.random.Generator, p: Mapping[str, int], index: int) -> dict[str, RatMatrix]:
     """Five kinds by index: dense; the exact truncated SVD of a matrix with known (tied) spectrum;
-    the same nudged; A of rank <= k; structured A (integers, zero) with integer factors."""
+    the same nudged; A of rank <= k; structured A (integers, zero, tied spectrum)."""
     m, n, k = p["m"], p["n"], p["k"]
     mode = index % 5
     if mode in (1, 2):
