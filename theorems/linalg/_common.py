@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
-from verifier import Instance, Parameter, RatMatrix, Source, dyadic_gaussian
+from verifier import Instance, Parameter, RatMatrix, Source, Theorem, dyadic_gaussian
 
 HJ = Source(citation="R. A. Horn & C. R. Johnson, Matrix Analysis, 2nd ed., Cambridge University Press, 2013",
             kind="book")
@@ -149,6 +150,11 @@ def generator(theorem_id: str, parameters: Sequence[Parameter], build: Build,
     return generate
 
 
+def lemma(*, build: Build, draw: Draw | None = None, **fields: Any) -> Theorem:
+    """A `Theorem` whose generator is `generator(id, parameters, build, draw)` (the id written once)."""
+    return Theorem(generate=generator(fields["id"], fields["parameters"], build, draw), **fields)
+
+
 __all__ = ["C_MAT", "EY", "GVL", "HJ", "HJ_TOPICS", "KINDS", "MIRSKY", "SIZE", "cols", "const", "diag", "generator",
-           "integers", "low_rank", "orthogonal", "scaled", "size", "spectrum", "structured", "svd_factors",
+           "integers", "lemma", "low_rank", "orthogonal", "scaled", "size", "spectrum", "structured", "svd_factors",
            "transpose", "uniform", "with_spectrum", "zeros"]

@@ -18,7 +18,7 @@ from theorems.linalg._common import (
     GVL,
     MIRSKY,
     const,
-    generator,
+    lemma,
     low_rank,
     size,
     spectrum,
@@ -26,7 +26,7 @@ from theorems.linalg._common import (
     svd_factors,
     transpose,
 )
-from verifier import RatMatrix, Theorem, dyadic_gaussian, exists, forall
+from verifier import RatMatrix, dyadic_gaussian, exists, forall
 
 PARAMETERS = (size("m", description="rows of A"), size("n", description="columns of A"),
               size("k", low=0, description="the rank budget"))
@@ -91,24 +91,24 @@ def frobenius_attained(x):
     return (x.fro(x.A - x.lowrank(x.A, x.k)) <= x.sqrt(tail(x, x.k))).approx(x.fro(x.A))
 
 
-EYM_2 = Theorem(
+EYM_2 = lemma(
     id="EYM-2", title="Eckart-Young-Mirsky, spectral norm",
     statement=r"For $A \in \mathbb{R}^{m \times n}$ and $0 \le k$: $\min_{\mathrm{rank}\,B \le k} \|A - B\|_2 "
               r"= \sigma_{k+1}(A)$, attained by the truncated SVD $\mathrm{LR}_k(A)$ ($\sigma_i = 0$ for "
               r"$i > \min(m, n)$).",
     source=GVL.at("Theorem 2.4.8", note="also Mirsky (1960) for every unitarily invariant norm"),
-    parameters=PARAMETERS, shapes=SHAPES, generate=generator("EYM-2", PARAMETERS, build, draw),
+    parameters=PARAMETERS, shapes=SHAPES, build=build, draw=draw,
     claims=(spectral_lower_bound, spectral_attained),
     interpretation="rank B <= k is quantified as B = XY with X of k columns; LR_k(A) is computed from an "
                    "approximate SVD, so `attained` holds within the certified witness tolerance.",
 )
 
-EYM_F = Theorem(
+EYM_F = lemma(
     id="EYM-F", title="Eckart-Young-Mirsky, Frobenius norm",
     statement=r"For $A \in \mathbb{R}^{m \times n}$: $\min_{\mathrm{rank}\,B \le k} \|A - B\|_F "
               r"= \sqrt{\sum_{i > k} \sigma_i(A)^2}$, attained by $\mathrm{LR}_k(A)$.",
     source=EY, depends_on=("EYM-2",),
-    parameters=PARAMETERS, shapes=SHAPES, generate=generator("EYM-F", PARAMETERS, build, draw),
+    parameters=PARAMETERS, shapes=SHAPES, build=build, draw=draw,
     claims=(frobenius_lower_bound, frobenius_attained),
     interpretation=f"as EYM-2; the generalisation to every unitarily invariant norm is {MIRSKY.citation}.",
 )

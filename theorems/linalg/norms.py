@@ -19,8 +19,8 @@ from theorems.linalg._common import (
     cols,
     const,
     diag,
-    generator,
     integers,
+    lemma,
     orthogonal,
     scaled,
     size,
@@ -28,7 +28,7 @@ from theorems.linalg._common import (
     structured,
     transpose,
 )
-from verifier import RatMatrix, Theorem, dyadic_gaussian, forall
+from verifier import RatMatrix, dyadic_gaussian, forall
 
 PRODUCT = (size("m", description="rows of A"), size("p", description="columns of A, rows of B"),
            size("n", description="columns of B"))
@@ -111,46 +111,46 @@ def build_one(rng: np.random.Generator, q: Mapping[str, int], index: int) -> dic
     return {"A": structured(rng, q["m"], q["n"], ("dense", "integers", "low-rank", "zero")[index % 4])}
 
 
-SUBMULT_2 = Theorem(
+SUBMULT_2 = lemma(
     id="SUBMULT-2", title="The spectral norm is submultiplicative",
     statement=r"For $A \in \mathbb{R}^{m \times p}$, $B \in \mathbb{R}^{p \times n}$: $\|AB\|_2 \le \|A\|_2 \|B\|_2$.",
     source=HJ, depends_on=("OPNORM",),
-    parameters=PRODUCT, shapes=FACTORS, generate=generator("SUBMULT-2", PRODUCT, build_product),
+    parameters=PRODUCT, shapes=FACTORS, build=build_product,
     claims=(submult_spectral,),
     interpretation="checked in certified arithmetic: the exact product of two algebraic singular values is "
                    "beyond the exact back end's degree budget; ties are still decided exactly.",
 )
 
-SUBMULT_F = Theorem(
+SUBMULT_F = lemma(
     id="SUBMULT-F", title="The Frobenius norm is submultiplicative",
     statement=r"For $A \in \mathbb{R}^{m \times p}$, $B \in \mathbb{R}^{p \times n}$: $\|AB\|_F \le \|A\|_F \|B\|_F$.",
     source=HJ,
-    parameters=PRODUCT, shapes=FACTORS, generate=generator("SUBMULT-F", PRODUCT, build_product),
+    parameters=PRODUCT, shapes=FACTORS, build=build_product,
     claims=(submult_frobenius,),
 )
 
-SUBMULT_2F = Theorem(
+SUBMULT_2F = lemma(
     id="SUBMULT-2F", title="Mixed submultiplicativity: spectral times Frobenius",
     statement=r"For $A \in \mathbb{R}^{m \times p}$, $B \in \mathbb{R}^{p \times n}$: "
               r"$\|AB\|_F \le \|A\|_2 \|B\|_F$ and $\|AB\|_F \le \|A\|_F \|B\|_2$.",
     source=HJ, depends_on=("OPNORM",),
-    parameters=PRODUCT, shapes=FACTORS, generate=generator("SUBMULT-2F", PRODUCT, build_product),
+    parameters=PRODUCT, shapes=FACTORS, build=build_product,
     claims=(mixed_left, mixed_right),
 )
 
-OPNORM = Theorem(
+OPNORM = lemma(
     id="OPNORM", title="The spectral norm bounds the stretch of a vector",
     statement=r"For $A \in \mathbb{R}^{m \times n}$ and $v \in \mathbb{R}^n$: $\|Av\|_2 \le \|A\|_2 \|v\|_2$.",
     source=HJ.at("", note=C_MAT + " (as (1))"),
-    parameters=VECTOR, shapes={"A": ("m", "n"), "v": ("n", 1)}, generate=generator("OPNORM", VECTOR, build_vector),
+    parameters=VECTOR, shapes={"A": ("m", "n"), "v": ("n", 1)}, build=build_vector,
     claims=(operator_norm,),
 )
 
-FRO_TRACE = Theorem(
+FRO_TRACE = lemma(
     id="FRO-TRACE", title="The Frobenius norm as a trace",
     statement=r"For $A \in \mathbb{R}^{m \times n}$: $\|A\|_F = \sqrt{\mathrm{tr}(A A^\top)}$.",
     source=HJ.at("", note=C_MAT),
-    parameters=VECTOR, shapes={"A": ("m", "n")}, generate=generator("FRO-TRACE", VECTOR, build_one),
+    parameters=VECTOR, shapes={"A": ("m", "n")}, build=build_one,
     claims=(fro_trace,),
 )
 

@@ -16,7 +16,7 @@ from theorems.linalg._common import (
     C_MAT,
     HJ,
     const,
-    generator,
+    lemma,
     low_rank,
     orthogonal,
     scaled,
@@ -24,7 +24,7 @@ from theorems.linalg._common import (
     structured,
     transpose,
 )
-from verifier import RatMatrix, Theorem, dyadic_gaussian, forall
+from verifier import RatMatrix, dyadic_gaussian, forall
 
 PAIR = (size("m", description="rows"), size("n", description="columns"))
 
@@ -109,30 +109,30 @@ def sylvester(x):
     return x.rank(x.A) + x.rank(x.B) - x.p <= x.rank(x.A @ x.B)
 
 
-RANK_SUBADD = Theorem(
+RANK_SUBADD = lemma(
     id="RANK-SUBADD", title="Rank is subadditive",
     statement=r"For $A, B \in \mathbb{R}^{m \times n}$: "
               r"$\mathrm{rank}(A + B) \le \mathrm{rank}\,A + \mathrm{rank}\,B$.",
     source=HJ.at("Section 0.4"),
     parameters=PAIR, shapes={"A": ("m", "n"), "B": ("m", "n")},
-    generate=generator("RANK-SUBADD", PAIR, build_pair), claims=(subadditive,),
+    build=build_pair, claims=(subadditive,),
 )
 
-RANK_PRODUCT = Theorem(
+RANK_PRODUCT = lemma(
     id="RANK-PRODUCT", title="The rank of a product is at most either rank",
     statement=r"For $A \in \mathbb{R}^{m \times p}$, $B \in \mathbb{R}^{p \times n}$: "
               r"$\mathrm{rank}(AB) \le \min(\mathrm{rank}\,A, \mathrm{rank}\,B)$.",
     source=HJ.at("Section 0.4", note=C_MAT),
-    parameters=PRODUCT, shapes=FACTORS, generate=generator("RANK-PRODUCT", PRODUCT, build_product),
+    parameters=PRODUCT, shapes=FACTORS, build=build_product,
     claims=(product,),
 )
 
-SYLVESTER = Theorem(
+SYLVESTER = lemma(
     id="SYLVESTER", title="Sylvester's rank inequality",
     statement=r"For $A \in \mathbb{R}^{m \times p}$, $B \in \mathbb{R}^{p \times n}$: "
               r"$\mathrm{rank}\,A + \mathrm{rank}\,B - p \le \mathrm{rank}(AB)$.",
     source=HJ.at("Section 0.4"), depends_on=("RANK-PRODUCT",),
-    parameters=PRODUCT, shapes=FACTORS, generate=generator("SYLVESTER", PRODUCT, build_product),
+    parameters=PRODUCT, shapes=FACTORS, build=build_product,
     claims=(sylvester,),
 )
 

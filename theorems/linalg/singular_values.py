@@ -20,7 +20,7 @@ from theorems.linalg._common import (
     HJ_TOPICS,
     MIRSKY,
     diag,
-    generator,
+    lemma,
     low_rank,
     orthogonal,
     scaled,
@@ -29,7 +29,7 @@ from theorems.linalg._common import (
     structured,
     transpose,
 )
-from verifier import RatMatrix, Theorem, dyadic_gaussian, forall
+from verifier import RatMatrix, dyadic_gaussian, forall
 
 PARAMETERS = (size("m", description="rows"), size("n", description="columns"))
 PAIR = {"A": ("m", "n"), "B": ("m", "n")}
@@ -95,36 +95,36 @@ def build_one(rng: np.random.Generator, p: Mapping[str, int], index: int) -> dic
     return {"A": structured(rng, p["m"], p["n"], ("dense", "ties", "low-rank", "integers", "zero")[index % 5])}
 
 
-WEYL_SV = Theorem(
+WEYL_SV = lemma(
     id="WEYL-SV", title="Weyl's inequalities for singular values",
     statement=r"For $A, B \in \mathbb{R}^{m \times n}$ and $i + j - 1 \le \min(m, n)$: "
               r"$\sigma_{i+j-1}(A + B) \le \sigma_i(A) + \sigma_j(B)$.",
     source=HJ_TOPICS.at("Theorem 3.3.16"),
-    parameters=PARAMETERS, shapes=PAIR, generate=generator("WEYL-SV", PARAMETERS, build_pair), claims=(weyl,),
+    parameters=PARAMETERS, shapes=PAIR, build=build_pair, claims=(weyl,),
 )
 
-MIRSKY_2 = Theorem(
+MIRSKY_2 = lemma(
     id="MIRSKY-2", title="Singular values are 1-Lipschitz in the spectral norm",
     statement=r"For $A, B \in \mathbb{R}^{m \times n}$ and every $i$: $|\sigma_i(A) - \sigma_i(B)| \le \|A - B\|_2$.",
     source=MIRSKY, depends_on=("WEYL-SV",),
-    parameters=PARAMETERS, shapes=PAIR, generate=generator("MIRSKY-2", PARAMETERS, build_pair),
+    parameters=PARAMETERS, shapes=PAIR, build=build_pair,
     claims=(mirsky_spectral,),
     interpretation="Weyl's inequality with j = 1 applied to A = B + (A - B) and to B = A + (B - A).",
 )
 
-MIRSKY_F = Theorem(
+MIRSKY_F = lemma(
     id="MIRSKY-F", title="Mirsky's inequality in the Frobenius norm (Hoffman-Wielandt for singular values)",
     statement=r"For $A, B \in \mathbb{R}^{m \times n}$: $\sum_i (\sigma_i(A) - \sigma_i(B))^2 \le \|A - B\|_F^2$.",
     source=MIRSKY,
-    parameters=PARAMETERS, shapes=PAIR, generate=generator("MIRSKY-F", PARAMETERS, build_pair),
+    parameters=PARAMETERS, shapes=PAIR, build=build_pair,
     claims=(mirsky_frobenius,),
 )
 
-FRO_SV = Theorem(
+FRO_SV = lemma(
     id="FRO-SV", title="The Frobenius norm from the singular values",
     statement=r"For $A \in \mathbb{R}^{m \times n}$: $\|A\|_F = \sqrt{\sum_i \sigma_i^2(A)}$.",
     source=HJ.at("", note=C_MAT),
-    parameters=PARAMETERS, shapes={"A": ("m", "n")}, generate=generator("FRO-SV", PARAMETERS, build_one),
+    parameters=PARAMETERS, shapes={"A": ("m", "n")}, build=build_one,
     claims=(fro_sv,),
 )
 

@@ -12,8 +12,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from theorems.linalg._common import C_MAT, HJ, generator, integers, size, structured
-from verifier import Assumption, AssumptionResult, Instance, RatMatrix, Source, Theorem, dyadic_gaussian, forall
+from theorems.linalg._common import C_MAT, HJ, integers, lemma, size, structured
+from verifier import Assumption, AssumptionResult, Instance, RatMatrix, Source, dyadic_gaussian, forall
 
 FOLKLORE = Source(citation="linearity of expectation and of the trace", kind="folklore", note=C_MAT)
 
@@ -82,23 +82,23 @@ def covariance(x):
     return quad == x.tr(x.A @ (second - mean @ mean.T)) + (mean.T @ x.A @ mean)[0, 0]
 
 
-TRACE_CYCLIC = Theorem(
+TRACE_CYCLIC = lemma(
     id="TRACE-CYCLIC", title="The trace is cyclic",
     statement=r"For $A \in \mathbb{R}^{m \times n}$, $B \in \mathbb{R}^{n \times m}$: "
               r"$\mathrm{tr}(AB) = \mathrm{tr}(BA)$.",
     source=HJ.at("", note=C_MAT),
     parameters=CYCLIC, shapes={"A": ("m", "n"), "B": ("n", "m")},
-    generate=generator("TRACE-CYCLIC", CYCLIC, build_cyclic), claims=(cyclic,),
+    build=build_cyclic, claims=(cyclic,),
 )
 
-QUADRATIC_FORM = Theorem(
+QUADRATIC_FORM = lemma(
     id="QUAD-FORM", title="Expected quadratic form of a random vector",
     statement=r"For $A \in \mathbb{R}^{n \times n}$ and a random $x \in \mathbb{R}^n$ with finite second moments: "
               r"$\mathbb{E}\, x^\top A x = \mathrm{tr}(A\,\mathrm{Cov}(x)) + (\mathbb{E}x)^\top A\,(\mathbb{E}x) "
               r"= \mathrm{tr}(A\, \mathbb{E}\, x x^\top)$.",
     source=FOLKLORE, depends_on=("TRACE-CYCLIC",),
     parameters=LAW, shapes={"A": ("n", "n"), "X": ("n", "s"), "P": ("s", 1)},
-    generate=generator("QUAD-FORM", LAW, build_law),
+    build=build_law,
     assumptions=(Assumption("probability", statement=r"$p_k \ge 0$, $\sum_k p_k = 1$", check=probability),),
     claims=(second_moment, covariance),
     interpretation="checked for laws with finite support (points X[:, k] with probabilities P[k]), where every "
