@@ -48,13 +48,17 @@ T = Theorem(id="T", title="t", statement="s", source=SRC, parameters=N, shapes={
 }
 
 
+def run(tmp_path: Path, case: str, body: str) -> int:
+    spec = tmp_path / f"spec_{case.replace('-', '_')}.py"
+    spec.write_text(HEAD + "\n" + body + "\n")
+    return main(["check", "--spec", str(spec), "--examples", "2"])
+
+
 @pytest.mark.parametrize("case", list(LOAD_ERRORS))
 def test_a_malformed_spec_file_is_one_line_and_exit_2(case: str, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     body, message = LOAD_ERRORS[case]
-    spec = tmp_path / f"bad_{case.replace('-', '_')}.py"
-    spec.write_text(HEAD + "\n" + body + "\n")
-    assert main(["check", "--spec", str(spec), "--examples", "1"]) == 2
+    assert run(tmp_path, case, body) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("verifier: error: "), err
     assert message in err, err
@@ -79,9 +83,7 @@ T = Theorem(id="T", title="t", statement="s", source=SRC, parameters=N, shapes={
 def test_a_spec_failing_at_check_time_is_an_error_not_a_verdict(case: str, tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     body, message = CHECK_ERRORS[case]
-    spec = tmp_path / f"late_{case.replace('-', '_')}.py"
-    spec.write_text(HEAD + "\n" + body + "\n")
-    assert main(["check", "--spec", str(spec), "--examples", "2"]) == 4
+    assert run(tmp_path, case, body) == 4
     out = capsys.readouterr().out
     assert "T: ERROR" in out and message in out, out
     assert "VIOLATED" not in out and "HOLDS" not in out
