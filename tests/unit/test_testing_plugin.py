@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verifier import exact_rank
+from theorems.linalg.ranks import SYLVESTER
+from verifier import Instance, exact_rank
 from verifier.strategies import instances, matrices
 
 pytest_plugins = ["pytester"]
@@ -136,8 +137,8 @@ def test_strategies_in_a_users_property_test(data: st.DataObject) -> None:
 
 
 @settings(max_examples=15, deadline=None)
-@given(instances(__import__("theorems.linalg.ranks", fromlist=["SYLVESTER"]).SYLVESTER, max_param=3))
-def test_instances_strategy_draws_valid_instances_of_a_spec(inst) -> None:  # noqa: ANN001
+@given(instances(SYLVESTER, max_param=3))
+def test_instances_strategy_draws_valid_instances_of_a_spec(inst: Instance) -> None:
     a, b = inst.matrices["A"], inst.matrices["B"]
     p = inst.parameters["p"]
     assert a.shape == (inst.parameters["m"], p) and b.shape == (p, inst.parameters["n"])
