@@ -229,6 +229,8 @@ def build_matrix(plan: MatrixPlan, m: int, n: int, variant: int = 0) -> RatMatri
 def draw_plan(ch: Chooser, m: int, n: int, kinds: Sequence[MatrixKind] = KINDS, site: str = "") -> MatrixPlan:
     """A structure for an m x n matrix: its kind first, then the kind's few numbers."""
     kind = ch.choice(tuple(kinds), site + "kind")
+    if min(m, n) == 0 and kind != "generator":  # an empty matrix has no structure (and no rank >= 1) to draw
+        return MatrixPlan("zero")
     if kind in ("zero", "identity", "generator"):
         return MatrixPlan(kind)
     seed = ch.integer(0, SEED_MAX)
