@@ -133,12 +133,7 @@ class Expr:
     def _smul(self, a: Any, b: Any) -> Any:
         if _plain(a) and _plain(b):
             return a * b
-        if _plain(b):
-            return self._scale(a, b)
-        if _plain(a):
-            return self._scale(b, a)
-        # a batched context holds one scalar per instance: its mm would contract the batch
-        return a * b if self.ctx.batched else self.ctx.mm(a, b)
+        return self.ctx.smul(a, b)
 
     def __add__(self, o: Any) -> Expr:
         v, om = self._other(o)
@@ -206,7 +201,7 @@ class Expr:
         if self.is_matrix or (isinstance(o, Expr) and o.is_matrix):
             raise TypeError("division is for scalars")
         v = o.value if isinstance(o, Expr) else self.ctx.const(o)
-        return self._wrap(self.value / v, f"{_paren(self, PRODUCT)} / {_paren(o)}", False)
+        return self._wrap(self.ctx.sdiv(self.value, v), f"{_paren(self, PRODUCT)} / {_paren(o)}", False)
 
     def __abs__(self) -> Expr:
         if self.is_matrix:
@@ -269,24 +264,6 @@ class _ConstructionView:
             fields = sorted(getattr(type(self._c), "__dataclass_fields__", {}))
             raise AttributeError(f"the construction {type(self._c).__name__} has no field {name!r} (fields {fields})")
         return self._view.wrap(getattr(self._c, name), name)
-
-
-def _pick(a: Any, b: Any, want_max: bool) -> Any:
-    """The smaller (larger) of two scalars of one arithmetic, elementwise for a batch."""
-    if type(a).__module__.startswith("torch") or type(b).__module__.startswith("torch"):
-        import torch
-
-        a, b = torch.as_tensor(a), torch.as_tensor(b)
-        return torch.maximum(a, b) if want_max else torch.minimum(a, b)
-    if hasattr(a, "rad") or hasattr(b, "rad"):  # balls: the enclosure of the min/max
-        from flint import arb
-
-        a, b = (v if hasattr(v, "rad") else arb(v) for v in (a, b))
-        return a.max(b) if want_max else a.min(b)
-    if hasattr(a, "compare") or hasattr(b, "compare"):  # exact algebraic numbers
-        c = a.compare(b) if hasattr(a, "compare") else -b.compare(a)
-        return a if (c >= 0) == want_max else b
-    return max(a, b) if want_max else min(a, b)
 
 
 class View:
@@ -361,7 +338,7 @@ class View:
         vals = [a.value if isinstance(a, Expr) else a for a in args]
         out = vals[0]
         for v in vals[1:]:
-            out = _pick(out, v, want_max)
+            out = self.ctx.smax(out, v) if want_max else self.ctx.smin(out, v)
         text = f"{'max' if want_max else 'min'}({', '.join(_text(a) for a in args)})"
         return self._s(out, text) if any(isinstance(a, Expr) for a in args) else out
 

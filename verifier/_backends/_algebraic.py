@@ -182,6 +182,39 @@ class RealAlgebraic:
 
     __rmul__ = __mul__
 
+    def __truediv__(self, other: object) -> RealAlgebraic:
+        o = _coerce(other)
+        if o.rational_value is not None:
+            if o.rational_value == 0:
+                raise ZeroDivisionError("division by an exact zero")
+            return self * RealAlgebraic.rational(1 / o.rational_value)
+        return self * o.inverse()
+
+    def __rtruediv__(self, other: object) -> RealAlgebraic:
+        return _coerce(other) / self
+
+    def inverse(self) -> RealAlgebraic:
+        """1 / self (the reversed minimal polynomial)."""
+        if self.sign() == 0:
+            raise ZeroDivisionError("inverse of an exact zero")
+        rv = self.rational_value
+        if rv is not None:
+            return RealAlgebraic.rational(1 / rv)
+        rev = fmpz_poly(list(reversed([int(c) for c in self.poly.coeffs()])))
+        prec = _PREC0
+        while prec <= _PREC_MAX:
+            old = ctx.prec
+            ctx.prec = prec
+            try:
+                approx = 1 / self.refine(prec)
+            finally:
+                ctx.prec = old
+            cands = [r for r in RealAlgebraic.roots_of(rev) if r.enclosure.overlaps(approx)]
+            if len(cands) == 1:
+                return cands[0]
+            prec *= 2
+        raise TooComplex("could not isolate an inverse")
+
     def __abs__(self) -> RealAlgebraic:
         return -self if self.sign() < 0 else self
 

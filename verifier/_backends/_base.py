@@ -243,8 +243,30 @@ class Context(abc.ABC):
     def sqrt(self, x: Any) -> Any:
         raise self.unsupported("sqrt")
 
+    # -- scalars (a batched context holds one per instance) -------------------------------------
+    def _num(self, x: Any) -> Any:
+        """Python numbers (int, Fraction, float) as this arithmetic's scalars; others unchanged."""
+        return self.const(x) if isinstance(x, (int, float, Fraction)) and not isinstance(x, bool) else x
+
+    def smul(self, a: Any, b: Any) -> Any:
+        """The product of two scalars."""
+        return self._num(a) * self._num(b)
+
+    def sdiv(self, a: Any, b: Any) -> Any:
+        """The quotient of two scalars."""
+        return self._num(a) / self._num(b)
+
     def abs(self, x: Any) -> Any:
+        """|x| of a scalar."""
         return abs(x)
+
+    def smin(self, a: Any, b: Any) -> Any:
+        """The smaller of two scalars (an enclosure of it in ball arithmetic)."""
+        return a if a <= b else b
+
+    def smax(self, a: Any, b: Any) -> Any:
+        """The larger of two scalars (an enclosure of it in ball arithmetic)."""
+        return a if a >= b else b
 
     def relu(self, a: Any) -> Any:
         """Elementwise max(0, x); on balls straddling 0 the enclosure is [0, upper]."""

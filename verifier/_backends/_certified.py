@@ -255,6 +255,34 @@ class CertifiedContext(Context):
             self._exact.put(out, lambda: _alg(self.exact_value(x)).sqrt())
         return out
 
+    def _scalar(self, x: Any) -> arb:
+        return x if isinstance(x, arb) else self.const(x)
+
+    def smul(self, a: Any, b: Any) -> arb:
+        a, b = self._scalar(a), self._scalar(b)
+        with working_prec(self.prec):
+            return self._derive(a * b, lambda u, v: u * v, a, b)
+
+    def sdiv(self, a: Any, b: Any) -> arb:
+        a, b = self._scalar(a), self._scalar(b)
+        with working_prec(self.prec):
+            return self._derive(a / b, lambda u, v: u / v, a, b)
+
+    def abs(self, x: Any) -> arb:
+        x = self._scalar(x)
+        with working_prec(self.prec):
+            return self._derive(abs(x), lambda u: abs(u), x)
+
+    def smin(self, a: Any, b: Any) -> arb:
+        a, b = self._scalar(a), self._scalar(b)
+        with working_prec(self.prec):
+            return self._derive(a.min(b), lambda u, v: u if _alg(u).compare(_alg(v)) <= 0 else v, a, b)
+
+    def smax(self, a: Any, b: Any) -> arb:
+        a, b = self._scalar(a), self._scalar(b)
+        with working_prec(self.prec):
+            return self._derive(a.max(b), lambda u, v: u if _alg(u).compare(_alg(v)) >= 0 else v, a, b)
+
     def relu(self, a: arb_mat) -> arb_mat:
         out = []
         for x in a.entries():

@@ -105,7 +105,19 @@ class ExactContext(Context):
         return _algebraic(lambda: (x if isinstance(x, RealAlgebraic) else RealAlgebraic.rational(fmpq(x))).sqrt())
 
     def abs(self, x: Any) -> Any:
-        return abs(x)
+        return _algebraic(lambda: abs(x))
+
+    def smul(self, a: Any, b: Any) -> Any:
+        return _algebraic(lambda: self._num(a) * self._num(b))
+
+    def sdiv(self, a: Any, b: Any) -> Any:
+        return _algebraic(lambda: self._num(a) / self._num(b))
+
+    def smin(self, a: Any, b: Any) -> Any:
+        return a if _algebraic(lambda: _as_alg(_exact(a)).compare(_as_alg(_exact(b)))) <= 0 else b
+
+    def smax(self, a: Any, b: Any) -> Any:
+        return a if _algebraic(lambda: _as_alg(_exact(a)).compare(_as_alg(_exact(b)))) >= 0 else b
 
     def frobenius(self, a: fmpq_mat) -> Any:
         return self.sqrt(self.frobenius_sq(a))
@@ -181,6 +193,8 @@ class ExactContext(Context):
 
 
 def _exact(x: Any) -> Any:
+    if isinstance(x, int):
+        return fmpq(x)
     if isinstance(x, RealAlgebraic):
         return x if x.rational_value is None else x.rational_value
     if isinstance(x, float):

@@ -129,6 +129,15 @@ class FloatContext(Context):
     def sqrt(self, x: Any) -> Any:
         return torch.sqrt(torch.clamp(torch.as_tensor(x, dtype=self.compute, device=self.device), min=0))
 
+    def smin(self, a: Any, b: Any) -> Any:
+        return torch.minimum(torch.as_tensor(a, dtype=self.compute), torch.as_tensor(b, dtype=self.compute))
+
+    def smax(self, a: Any, b: Any) -> Any:
+        return torch.maximum(torch.as_tensor(a, dtype=self.compute), torch.as_tensor(b, dtype=self.compute))
+
+    def abs(self, x: Any) -> Any:
+        return torch.as_tensor(x).abs()
+
     def sum_entries(self, a: torch.Tensor) -> torch.Tensor:
         return a.to(self.compute).sum(dim=(-2, -1))
 
