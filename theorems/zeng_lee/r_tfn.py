@@ -7,7 +7,7 @@ from theorems.zeng_lee._common import PAPER
 from theorems.zeng_lee.models.tfn import tfn_shapes
 from theorems.zeng_lee.models.tfn_assume import check_conditions, weights_nonsingular
 from theorems.zeng_lee.tfn_claims import construction, tfn_claims
-from theorems.zeng_lee.tfn_instances import make_generator
+from theorems.zeng_lee.tfn_instances import make_generator, r_in_d
 from verifier import Assumption, Parameter, Theorem
 
 ID = "R-TFN"
@@ -76,6 +76,7 @@ R_TFN = Theorem(
     claims=tfn_claims(single=False, assumption="A-TFN"),
     generate=make_generator(ID, False, SCHEDULE),
     shapes=tfn_shapes,
+    constraints=r_in_d,
     depends_on=("R-LIN", "A-TFN", "R-TFN1"),
     interpretation=(
         "The statement is decided by exact parameter identities (per block and head: scores, W_1 W_O W_V, biases; "

@@ -7,7 +7,7 @@ from theorems.zeng_lee._common import PAPER
 from theorems.zeng_lee.models.tfn import tfn_shapes
 from theorems.zeng_lee.models.tfn_assume import check_conditions, weights_nonsingular
 from theorems.zeng_lee.tfn_claims import construction, tfn_claims
-from theorems.zeng_lee.tfn_instances import make_generator
+from theorems.zeng_lee.tfn_instances import make_generator, r_in_d
 from verifier import Assumption, Parameter, Theorem
 
 ID = "R-TFN1"
@@ -74,6 +74,7 @@ R_TFN1 = Theorem(
     claims=tfn_claims(single=True, assumption="A-TFN1"),
     generate=make_generator(ID, True, SCHEDULE, structured=(1,)),
     shapes=tfn_shapes,
+    constraints=r_in_d,
     depends_on=("R-LIN", "A-TFN1"),
     interpretation=(
         "The statement is decided by exact parameter identities (scores, values, biases per block, W_o W_2L and "

@@ -20,7 +20,7 @@ from theorems.zeng_lee.a_tfn import margins
 from theorems.zeng_lee.models.tfn import tfn_shapes
 from theorems.zeng_lee.models.tfn_exact import rank_gaps, threshold
 from theorems.zeng_lee.tfn_claims import construction, on_samples, statement_comparisons
-from theorems.zeng_lee.tfn_instances import draw_sizes, tfn_instance, with_r
+from theorems.zeng_lee.tfn_instances import draw_sizes, r_in_d, tfn_instance, with_r
 from verifier import Claim, Comparison, Instance, Parameter, Theorem
 
 SIZES = ({"D": 16, "H": 2, "L": 2, "N": 4}, {"D": 16, "H": 2, "L": 1, "N": 4}, {"D": 3, "H": 2, "L": 2, "N": 3},
@@ -108,6 +108,7 @@ def _theorem(single: bool) -> Theorem:
                              ("R-TFN1" if single else "R-TFN") + ") on random draws.",
         generate=_generate(tid, single),
         shapes=tfn_shapes,
+        constraints=r_in_d,
         depends_on=("R-RAND-TFN1", "R-TFN1") if single else ("R-RAND-TFN", "R-TFN"),
         interpretation="No 'a.s.' is printed; the sure reading fails only on null sets (e.g. singular weights), "
                        "which a random draw never produces and which cannot refute a statement about random "

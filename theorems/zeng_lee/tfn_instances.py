@@ -121,7 +121,13 @@ def tfn_instance(theorem: str, rng: np.random.Generator, p: Mapping[str, int], m
 
 
 def with_r(inst: Instance, r: int) -> Instance:
-    return Instance(inst.theorem, {**inst.parameters, "R": max(1, r)}, inst.matrices, seed=inst.seed)
+    """The instance with R = r, kept in [D] (the theorems' hypothesis R in [D])."""
+    return Instance(inst.theorem, {**inst.parameters, "R": min(inst.p("D"), max(1, r))}, inst.matrices, seed=inst.seed)
+
+
+def r_in_d(p: Mapping[str, int]) -> str | None:
+    """Theorems 7, 8 and Corollaries 9, 10 take R in [D]."""
+    return None if p["R"] <= p["D"] else f"the theorem takes R in [D]: need R <= D, got R={p['R']} > D={p['D']}"
 
 
 def at_threshold(inst: Instance, shift: int = 0) -> Instance:
@@ -209,4 +215,4 @@ def make_generator(theorem: str, single: bool, schedule: Sequence[tuple[dict[str
 
 
 __all__ = ["PAPER_SIZES", "at_threshold", "draw_sizes", "low_gap_target", "make_generator", "mm", "npairs",
-           "random_tfn", "tfn_instance", "tr", "transpose_gap_instance", "with_r"]
+           "r_in_d", "random_tfn", "tfn_instance", "tr", "transpose_gap_instance", "with_r"]

@@ -171,13 +171,24 @@ def exact_adapted(inst: Instance) -> TFN:
     Raises:
         InstanceError: where no split tried gives invertible factors.
     """
+    return _exact_construction(inst)[0]
+
+
+def adapter_ranks(inst: Instance) -> tuple[tuple[str, int], ...]:
+    """(name, exact rank) of every non-zero adapter of the rational construction."""
+    return _exact_construction(inst)[1]
+
+
+def _exact_construction(inst: Instance) -> tuple[TFN, tuple[tuple[str, int], ...]]:
     from theorems.zeng_lee.models.tfn_construct import construct, split_mixes
 
-    def make() -> TFN:
+    def make() -> tuple[TFN, tuple[tuple[str, int], ...]]:
         ctx, f, t = _exact_nets(inst)
-        return _map(construct(ctx, f, t, inst.p("R"), split_mixes(ctx)).adapted, to_rat)
+        con = construct(ctx, f, t, inst.p("R"), split_mixes(ctx))
+        ranks = tuple((name, int(ctx.rank(ctx.mm(*ad)))) for name, ad in con.adapters if ad is not None)
+        return _map(con.adapted, to_rat), ranks
 
-    return cached(inst, "adapted", make)
+    return cached(inst, "construction", make)
 
 
 def _map(net: TFN, fn: Any) -> TFN:
@@ -212,6 +223,5 @@ def _flatten(net: TFN) -> list[RatMatrix]:
     return out
 
 
-__all__ = ["ExactAnalysis", "PairData", "cached", "condition_witness", "exact_adapted", "exact_analysis",
-           "load_exact_adapted", "load_witness", "rank_gaps",
-           "threshold", "to_rat"]
+__all__ = ["ExactAnalysis", "PairData", "adapter_ranks", "cached", "condition_witness", "exact_adapted",
+           "exact_analysis", "load_exact_adapted", "load_witness", "rank_gaps", "threshold", "to_rat"]
