@@ -76,7 +76,7 @@ def _claims(single: bool) -> tuple[Claim, ...]:
               cites=("R-RAND-TFN1" if single else "R-RAND-TFN",)),
         Claim("max-gap-is-D", statement=r"$\max_i G_i = D$ (as printed; it holds almost surely, as in Corollary 4)",
               quantifier="exists", levels=("exact",), evaluate=_max_gap, role="step", label="max_i G_i = D",
-              cites=("R-UNI",)),
+              cites=("R-RANDUNI",)),
         Claim("via-theorem", statement=r"$R \ge \lceil D/2 \rceil \ge \max_i \lceil G_i/2 \rceil$, so Theorem "
               + ("8" if single else "7") + " applies", levels=("exact",), evaluate=_via_theorem, applies=_half,
               role="step", label="Theorem " + ("8" if single else "7"), cites=(thm,)),
