@@ -16,6 +16,10 @@ from theorems.zeng_lee.fnn_abs import R_ABS
 from theorems.zeng_lee.fnn_gen import R_GEN
 from theorems.zeng_lee.fnn_err import R_ERR
 from theorems.zeng_lee.fnn_flt import R_FLT
+from theorems.zeng_lee.a_tfn import A_TFN1, A_TFN
+from theorems.zeng_lee.r_rand_tfn import R_RAND_TFN1, R_RAND_TFN
+from theorems.zeng_lee.r_tfn1 import R_TFN1
+from theorems.zeng_lee.r_tfnr import R_TFN1R, R_TFNR
 from theorems.zeng_lee.r_tfn import R_TFN
 from theorems.zeng_lee.sections import REPRODUCE, REPRODUCTION, STABILITY
 from verifier import SpecPackage
@@ -24,7 +28,8 @@ PACKAGE = SpecPackage(
     name="zeng_lee",
     title="Zeng & Lee, The Expressive Power of Low-Rank Adaptation (ICLR 2024)",
     source=PAPER,
-    theorems=(R_LIN, R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_GEN, R_ERR, R_FLT, R_TFN),
+    theorems=(R_LIN, R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_GEN, R_ERR, R_FLT,
+              A_TFN1, R_RAND_TFN1, R_TFN1, R_TFN1R, A_TFN, R_RAND_TFN, R_TFN, R_TFNR),
     sections=(REPRODUCTION, STABILITY),
     commands=(REPRODUCE,),
 )
