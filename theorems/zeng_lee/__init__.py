@@ -7,7 +7,11 @@ and the `verifier reproduce` command.
 # ruff: noqa: I001  (the import order is the report's order)
 
 from theorems.zeng_lee._common import PAPER
+from theorems.zeng_lee.c_mat import C_MAT
+from theorems.zeng_lee.r_poly import R_POLY
+from theorems.zeng_lee.r_det import R_DET
 from theorems.zeng_lee.r_lin import R_LIN
+from theorems.zeng_lee.r_linv import R_LINV
 from theorems.zeng_lee.fnn_one import R_FNN1
 from theorems.zeng_lee.fnn_auni import A_UNI
 from theorems.zeng_lee.fnn_rand import R_RAND
@@ -17,6 +21,7 @@ from theorems.zeng_lee.fnn_gen import R_GEN
 from theorems.zeng_lee.fnn_err import R_ERR
 from theorems.zeng_lee.fnn_flt import R_FLT
 from theorems.zeng_lee.r_tfn import R_TFN
+from theorems.zeng_lee.r_wide import R_WIDE
 from theorems.zeng_lee.sections import REPRODUCE, REPRODUCTION, STABILITY
 from verifier import SpecPackage
 
@@ -24,7 +29,9 @@ PACKAGE = SpecPackage(
     name="zeng_lee",
     title="Zeng & Lee, The Expressive Power of Low-Rank Adaptation (ICLR 2024)",
     source=PAPER,
-    theorems=(R_LIN, R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_GEN, R_ERR, R_FLT, R_TFN),
+    # Sec. C.1 and Lemmas 5-6 first (everything below cites them), App. H last.
+    theorems=(C_MAT, R_POLY, R_DET, R_LIN, R_LINV, R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_GEN, R_ERR, R_FLT, R_TFN,
+              R_WIDE),
     sections=(REPRODUCTION, STABILITY),
     commands=(REPRODUCE,),
 )

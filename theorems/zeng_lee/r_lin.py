@@ -375,8 +375,8 @@ R_LIN = Theorem(
     id=ID,
     title="LoRA on deep linear models: optimal error, optimal product, exact representation",
     statement=STATEMENT,
-    source=PAPER.at("Lemma 7", page="3, 20-24", note="Lemma 1 (p3) in the main text; Lemma 7 (p20) is the detailed "
-                    "form with (b), proof p21-24"),
+    source=PAPER.at("Lemma 7 (= Lemma 1)", page="3, 20-24",
+                    note="Lemma 1 (p3) in the main text; Lemma 7 (p20) is the detailed form with (b), proof p21-24"),
     parameters=(
         Parameter("D", description="width", low=1, high=64),
         Parameter("L", description="depth", low=1, high=8),

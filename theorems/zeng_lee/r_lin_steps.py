@@ -26,8 +26,11 @@ def ranks_of(b: Any) -> list[int]:
     return [b.params["R"]] * b.params["L"]
 
 
-def parts(ctx: Context, b: Any, rule: Rule = "intended", adapters: bool = True) -> Lemma7:
-    return lemma7.cached(ctx, b, ranks_of(b), rule, adapters=adapters)
+Ranks = Callable[[Any], list[int]]
+
+
+def parts(ctx: Context, b: Any, rule: Rule = "intended", adapters: bool = True, ranks: Ranks = ranks_of) -> Lemma7:
+    return lemma7.cached(ctx, b, ranks(b), rule, adapters=adapters)
 
 
 def tol(ctx: Context, exact: bool, scale: Any) -> Any:
@@ -151,11 +154,11 @@ def _cover(c: Lemma7, upto: int, prefix: int) -> list[Comparison]:
             for i, m in enumerate(mult, start=1) if m != int(i <= prefix) or i in (1, c.re_prime)]
 
 
-def sum_claim(rule: Rule) -> Callable[[Context, Any, Any], list[Comparison]]:
+def sum_claim(rule: Rule, ranks: Ranks = ranks_of) -> Callable[[Context, Any, Any], list[Comparison]]:
     """(7): sum_l E' Q_l = E'."""
 
     def evaluate(ctx: Context, b: Any, _c: Any) -> list[Comparison]:
-        c = parts(ctx, b, rule, adapters=False)
+        c = parts(ctx, b, rule, adapters=False, ranks=ranks)
         n = b.params["D"]
         scale = ctx.norm2(c.E)
         big_l = len(c.ranks)
@@ -165,11 +168,11 @@ def sum_claim(rule: Rule) -> Callable[[Context, Any, Any], list[Comparison]]:
     return evaluate
 
 
-def partial_claim(rule: Rule) -> Callable[[Context, Any, Any], list[Comparison]]:
+def partial_claim(rule: Rule, ranks: Ranks = ranks_of) -> Callable[[Context, Any, Any], list[Comparison]]:
     """L11: E' sum_{i<=l} Q_i = LR_{(sum_{i<=l} R_i) ∧ R_E'}(E) for every l, and (5) sum_l A_l = E'."""
 
     def evaluate(ctx: Context, b: Any, _c: Any) -> list[Comparison]:
-        c = parts(ctx, b, rule, adapters=False)
+        c = parts(ctx, b, rule, adapters=False, ranks=ranks)
         n = b.params["D"]
         scale = ctx.norm2(c.E)
         out = []
@@ -185,11 +188,11 @@ def partial_claim(rule: Rule) -> Callable[[Context, Any, Any], list[Comparison]]
     return evaluate
 
 
-def rank_claim(rule: Rule, literal: bool) -> Callable[[Context, Any, Any], list[Comparison]]:
+def rank_claim(rule: Rule, literal: bool, ranks: Ranks = ranks_of) -> Callable[[Context, Any, Any], list[Comparison]]:
     """L8: rank dW_l <= rank Q_l = R_l (literal) or <= R_l (the inequality the proof needs)."""
 
     def evaluate(ctx: Context, b: Any, _c: Any) -> list[Comparison]:
-        c = parts(ctx, b, rule, adapters=False)
+        c = parts(ctx, b, rule, adapters=False, ranks=ranks)
         out = []
         for l, (bl, r) in enumerate(zip(c.blocks, c.ranks, strict=True), start=1):
             rq = lemma7.size(bl)
@@ -219,12 +222,12 @@ def chain(ctx: Context, b: Any, c: Lemma7, i: int) -> list[Comparison]:
     ]
 
 
-def invertible_claim(layers: Callable[[int], range], with_identity: bool) -> Callable[[Context, Any, Any],
-                                                                                      list[Comparison]]:
+def invertible_claim(layers: Callable[[int], range], with_identity: bool,
+                     ranks: Ranks = ranks_of) -> Callable[[Context, Any, Any], list[Comparison]]:
     """L7: A_l = E' Q_l under (8), and W_i + dW_i invertible for i in `layers(L)`."""
 
     def evaluate(ctx: Context, b: Any, _c: Any) -> list[Comparison]:
-        c = parts(ctx, b)
+        c = parts(ctx, b, ranks=ranks)
         scale = ctx.norm2(c.E)
         out = []
         if with_identity:
