@@ -382,6 +382,7 @@ R_LIN = Theorem(
         Parameter("L", description="depth", low=1, high=8),
         Parameter("R", description="LoRA rank", low=1, high=64),
     ),
+    constraints=lambda p: None if p["R"] <= p["D"] else "R in [D]: the LoRA rank is at most the width",
     assumptions=ASSUMPTIONS,
     construction=construction,
     construction_summary=(

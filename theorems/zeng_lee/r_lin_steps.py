@@ -195,9 +195,9 @@ def rank_claim(rule: Rule, literal: bool, ranks: Ranks = ranks_of) -> Callable[[
         c = parts(ctx, b, rule, adapters=False, ranks=ranks)
         out = []
         for l, (bl, r) in enumerate(zip(c.blocks, c.ranks, strict=True), start=1):
-            rq = lemma7.size(bl)
-            out.append(Comparison(f"rank dW_{l} = rank E'Q_{l} <= rank Q_{l} (SVD-basis counts)",
-                                  lemma7.size(bl, c.re_prime), "<=", rq))
+            rq, rdw = lemma7.size(bl), lemma7.size(bl, c.re_prime)
+            out.append(Comparison(f"rank dW_{l} = rank E'Q_{l} <= rank Q_{l} (SVD-basis counts)", rdw, "<=", rq))
+            out.append(Comparison(f"rank dW_{l} <= R_{l} (admissible)", rdw, "<=", r))
             out.append(Comparison(f"rank Q_{l} {'=' if literal else '<='} R_{l}", rq, "==" if literal else "<=", r))
         return out
 
@@ -274,10 +274,10 @@ STEPS = (
     step("L3", "L3", r"$\mathrm{rank}\,A_l \le \mathrm{rank}\,\Delta W_l \le R$, so $\mathrm{rank}\,A \le RL$",
          _l3, cites=("RANK-PRODUCT", "RANK-SUBADD", "C-MAT")),
     step("L4", "L4", r"(4) the minimum is $\ge \min_{\mathrm{rank} A \le RL}\|A - E\|_2 = \sigma_{RL+1}(E)$, attained "
-         r"by $A = E' = \mathrm{LR}_{RL\wedge R_E}(E)$ (Eckart-Young-Mirsky)", _l4, cites=("EYM-2", "L3")),
+         r"by $A = E' = \mathrm{LR}_{RL\wedge R_E}(E)$ (Eckart-Young-Mirsky)", _l4, cites=("EYM-2", "R-LIN/L3")),
     step("L5", "L5", r"achieving (5) $A = E'$ with admissible adapters gives every statement of the lemma "
          r"(checked on the construction: error $\sigma_{RL+1}(E)$, product $\prod W + \mathrm{LR}_{RL\wedge R_E}(E)$, "
-         r"exact when $R \ge \lceil R_E/L\rceil$)", _l5, cites=("L4", "L11")),
+         r"exact when $R \ge \lceil R_E/L\rceil$)", _l5, cites=("R-LIN/L4", "R-LIN/L11")),
     step("L6", "L6", r"(7) $\sum_l E' Q_l = E'$ for the $Q_l$ of (11) as printed, "
          r"$Q_l = V I_{(R(l-1)+1)\wedge R_E' : (Rl)\wedge R_E', D} V^T$ (stated as clear)", sum_claim("printed-11")),
     step("L6-intended", "L6", r"(7) $\sum_l E' Q_l = E'$ with " + INTENDED_Q, sum_claim("intended"),
@@ -286,7 +286,7 @@ STEPS = (
          "gets Q_l = v_{R_E'} v_{R_E'}^T instead of 0 and (7) counts that direction more than once. The proof "
          "needs the blocks to be empty there."),
     step("L7", "L7", r"under (8), $A_l = E' Q_l$; (8) needs (10) $W_i + \Delta W_i$ invertible only for "
-         r"$i \in [L-1]$", invertible_claim(lambda big_l: range(1, big_l), True), cites=("L10",)),
+         r"$i \in [L-1]$", invertible_claim(lambda big_l: range(1, big_l), True), cites=("R-LIN/L10",)),
     step("L7-sketch", "L7", r"the main-text sketch (p4): (10) $W_i + \Delta W_i$ is invertible for every "
          r"$i \in [L]$", invertible_claim(lambda big_l: range(1, big_l + 1), False), role="interpretation",
          interpretation="The main text's sketch says 'for i in [L]'; the appendix needs only i in [L-1]. At i = L, "
@@ -308,13 +308,13 @@ STEPS = (
          "layer 1 is not the last (L >= 2): for L = 1 the hypothesis (r <= 0) says nothing about W_1 + dW_1."),
     step("L10", "L10", r"step, $l = 2..L$ as printed: $(\prod_{i>l} W_i)(W_l+\Delta W_l)\prod_{i<l}(W_i+\Delta W_i) "
          r"= \prod W + E'\sum_{i\le l} Q_i = \prod W + \mathrm{LR}_{Rl\wedge R_E'}(E)$ of rank $D$",
-         invertible_claim(lambda big_l: range(2, big_l + 1), False), applies=_at_least(2), cites=("L11",)),
+         invertible_claim(lambda big_l: range(2, big_l + 1), False), applies=_at_least(2), cites=("R-LIN/L11",)),
     step("L10-intended", "L10", r"step for $l = 2..L-1$ only (what (10) needs)",
          invertible_claim(lambda big_l: range(2, big_l), False), role="interpretation", applies=_at_least(3),
          interpretation="At l = L the printed range covers prod W + LR_{RL∧R_E'}(E), outside the hypothesis "
          "(r <= R(L-1)); the induction is needed only up to L - 1 (L7)."),
     step("L11", "L11", r"$E'\sum_{i\le l} Q_i = \mathrm{LR}_{Rl\wedge R_E'}(E)$ for the $Q_l$ of (11) as printed; "
-         r"summing $A_l = E'Q_l$ gives (5) $A = E'$", partial_claim("printed-11"), cites=("L6", "L7")),
+         r"summing $A_l = E'Q_l$ gives (5) $A = E'$", partial_claim("printed-11"), cites=("R-LIN/L6", "R-LIN/L7")),
     step("L11-intended", "L11", r"$E'\sum_{i\le l} Q_i = \mathrm{LR}_{Rl\wedge R_E'}(E)$ and (5) with " + INTENDED_Q,
          partial_claim("intended"), role="interpretation",
          interpretation="As for L6: with the printed clipping, layers past R_E' repeat the last direction."),

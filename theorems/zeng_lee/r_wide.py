@@ -230,7 +230,8 @@ CLAIMS = (
           interpretation="The floor cannot be meant: with R L < Dbar no adapters can work (rank). With the ceiling "
           "the statement holds, but the witness must target Wt with a zero bottom-left block (see W1, W4)."),
     Claim("W1", statement=r"the last $D - \bar D$ rows and columns of $\prod(W_l+\Delta W_l)$ do not affect (27) "
-          r"(checked on the construction for the printed $\tilde W$: its bottom-left block must then be irrelevant)",
+          r"(checked on the product of the construction toward the printed $\tilde W$: dropping them leaves (27) "
+          r"unchanged iff its bottom-left block is 0)",
           evaluate=_w1, levels=LEVELS, role="step", label="W1"),
     Claim("W1-columns", statement=r"the last $D - \bar D$ columns of the product do not affect (27)",
           evaluate=_w1_columns, levels=LEVELS, role="interpretation", label="W1",
