@@ -198,6 +198,7 @@ def test_true_claims_never_refuted(thm_id: str) -> None:
     bad = [(c.id, c.status, c.notes[:1]) for c in v.claims if c.status in ("violated", "error")]
     assert not bad
     assert not v.errors
+    assert v.eligible >= 8, v.notes  # most instances meet the hypotheses: the claims were exercised
 
 
 @pytest.mark.parametrize("thm_id", ["R-POLY", "R-DET", "R-WIDE"])
@@ -207,3 +208,17 @@ def test_short_search_refutes_no_true_claim(thm_id: str, tmp_path: Path) -> None
     res = search_theorem(thm, SearchSettings(database=None, seed=0, time_budget=8.0, max_examples=60, claims=claims,
                                              out_dir=str(tmp_path)))
     assert not res.violations, [(f.claim, f.detail) for f in res.violations]
+
+
+def test_sum_of_terms_is_proved_symbolically_and_a_wrong_one_is_not() -> None:
+    import sympy
+    from sympy import MatAdd, MatMul, MatrixSymbol
+
+    from theorems.zeng_lee.models import symbolic
+
+    assert all(symbolic.prove_sum_of_terms(n).proved for n in (1, 2, 3))
+    d = sympy.Symbol("D", integer=True, positive=True)
+    w1, w2, d1, d2 = (MatrixSymbol(n, d, d) for n in ("W_1", "W_2", "dW_1", "dW_2"))
+    lhs = MatAdd(MatMul(MatAdd(w2, d2), MatAdd(w1, d1)), MatMul(-1, MatMul(w2, w1)))
+    wrong = MatAdd(MatMul(w2, d1), MatMul(d2, w1))  # drops dW_2 dW_1: the cross term of (3)
+    assert not symbolic._check("planted", lhs, wrong, (d, d))[0]

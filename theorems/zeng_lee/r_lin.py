@@ -371,6 +371,18 @@ IDENTITIES = tuple(
     for form in ("svd", "rank_factor")
 )
 
+def _sum_of_terms(n: int) -> Any:
+    from theorems.zeng_lee.models.symbolic import prove_sum_of_terms
+
+    return prove_sum_of_terms(n)
+
+
+IDENTITIES += tuple(
+    IdentityClaim(f"sum-of-terms-L{n}", statement=f"(3) A = sum_l A_l for L = {n} and arbitrary adapters, any D "
+                  f"(SymPy, symbolic)", prove=(lambda n=n: _sum_of_terms(n)), role="step", label="L2")
+    for n in (2, 3, 4)
+)
+
 R_LIN = Theorem(
     id=ID,
     title="LoRA on deep linear models: optimal error, optimal product, exact representation",
