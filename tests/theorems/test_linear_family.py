@@ -222,3 +222,17 @@ def test_sum_of_terms_is_proved_symbolically_and_a_wrong_one_is_not() -> None:
     lhs = MatAdd(MatMul(MatAdd(w2, d2), MatAdd(w1, d1)), MatMul(-1, MatMul(w2, w1)))
     wrong = MatAdd(MatMul(w2, d1), MatMul(d2, w1))  # drops dW_2 dW_1: the cross term of (3)
     assert not symbolic._check("planted", lhs, wrong, (d, d))[0]
+
+
+def test_tie_past_the_hypothesis_range() -> None:
+    """s_{k-1}(E) = s_k(E) beyond r <= R(L-1): the steps are decided exactly on the rational basis; the
+    statement's witness (an approximate SVD inside a tie) may miss the tolerance, never a violation."""
+    from theorems.zeng_lee.r_lin import generate
+
+    thm = get_theorem("R-LIN")
+    inst = generate(np.random.default_rng(0), index=5 + 6 * 4, params={"D": 5, "L": 2, "R": 2})  # mode "tie"
+    v = check_theorem(thm, NO_PROBES, [inst])
+    got = {c.id: c for c in v.claims}
+    assert v.eligible == 1
+    assert all(got[c].status == "holds" and got[c].evidence == "exact" for c in ("L6", "L7", "L8", "L10", "L11"))
+    assert not [c.id for c in v.claims if c.status == "violated" and c.role == "statement"]

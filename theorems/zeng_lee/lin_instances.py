@@ -46,20 +46,19 @@ def diagonal(values: Sequence[Fraction | int | float]) -> RatMatrix:
     return RatMatrix(n, n, tuple(Fraction(values[i]) if i == j else Fraction(0) for i in range(n) for j in range(n)))
 
 
-def spectrum(rng: np.random.Generator, n: int, k: int, ties: bool = False) -> list[Fraction]:
-    """k distinct positive magnitudes (multiples of 1/4, shuffled signs), then n - k zeros; `ties`
-    repeats one magnitude."""
+def spectrum(rng: np.random.Generator, n: int, k: int, tie_at: int | None = None) -> list[Fraction]:
+    """k distinct positive magnitudes (multiples of 1/4, shuffled signs), then n - k zeros; with
+    `tie_at = j` (1-based, j < k) the magnitudes at positions j and j + 1 are equal."""
     mags = sorted((Fraction(int(x) + 4, 4) for x in rng.choice(12 * max(n, 1), size=k, replace=False)), reverse=True)
-    if ties and k >= 2:
-        j = int(rng.integers(0, k - 1))
-        mags[j + 1] = mags[j]
+    if tie_at is not None and 1 <= tie_at < k:
+        mags[tie_at] = mags[tie_at - 1]
     signs = rng.choice((-1, 1), size=k)
     return [m * int(s) for m, s in zip(mags, signs, strict=True)] + [Fraction(0)] * (n - k)
 
 
-def rational_basis_error(rng: np.random.Generator, n: int, k: int, ties: bool = False) -> RatMatrix:
+def rational_basis_error(rng: np.random.Generator, n: int, k: int, tie_at: int | None = None) -> RatMatrix:
     """E = O diag(d) P of rank k with E^T E diagonal (a rational SVD basis)."""
-    d = spectrum(rng, n, k, ties)
+    d = spectrum(rng, n, k, tie_at)
     return rational_orthogonal(rng, n) @ diagonal(d) @ permutation(rng, n)
 
 
@@ -88,7 +87,7 @@ def singular_target(rng: np.random.Generator, n: int, big_l: int, ranks: Sequenc
     return ws, diagonal([p + e for p, e in zip(prod, es, strict=True)])
 
 
-MODES = ("generic", "low-rank", "just-above", "rational-basis", "singular-target")
+MODES = ("generic", "low-rank", "just-above", "rational-basis", "singular-target", "tie")
 
 
 def linear_instance(rng: np.random.Generator, n: int, big_l: int, ranks: Sequence[int],
@@ -107,6 +106,10 @@ def linear_instance(rng: np.random.Generator, n: int, big_l: int, ranks: Sequenc
         return ws, product(ws, n) + low_rank(rng, n, int(rng.integers(0, min(n, total) + 1))), mode
     if mode == "just-above":
         return ws, product(ws, n) + low_rank(rng, n, min(n, total + 1)), mode
+    if mode == "tie" and min(n, total) - 1 > sum(ranks[:-1]):
+        # s_{k-1}(E) = s_k(E) past the hypothesis' range (r <= sum_{l<L} R_l), so LR_r there is unique
+        k = min(n, total)
+        return ws, product(ws, n) + rational_basis_error(rng, n, k, tie_at=k - 1), mode
     k = int(rng.integers(1, n + 1))
     return ws, product(ws, n) + rational_basis_error(rng, n, k), "rational-basis"
 

@@ -54,8 +54,9 @@ def rank_e(inst: Instance) -> int:
 
 
 #: Default instances: (parameters or None for small random ones, target mode). Every mode once at
-#: small sizes, then the paper's D = 16 (Fig. 1: L = 2 with its threshold R = 8; the FNN depth L = 4),
-#: two of them exactly rational (a singular target matched exactly, a rational SVD basis).
+#: small sizes, then the paper's D = 16
+#: (Fig. 1: L = 2 with its threshold R = 8; the FNN depth L = 4), two of them exactly rational
+#: (a singular target matched exactly, a rational SVD basis).
 DEFAULTS: tuple[tuple[dict[str, int] | None, str], ...] = (
     (None, "generic"), (None, "low-rank"), (None, "just-above"), (None, "rational-basis"),
     ({"D": 4, "L": 2, "R": 2}, "singular-target"), (None, "rational-basis"),
