@@ -23,6 +23,7 @@ _NAMES = {
     "spectral_norm_upper": "verifier._backends.linalg._svd",
     "is_nonsingular": "verifier._backends.linalg._svd",
     "lowrank_approx": "verifier._backends.linalg._svd",
+    "lowrank_ball": "verifier._backends.linalg._svd",
     "smin_of_sum_with_lowrank": "verifier._backends.linalg._svd",
     "approx_svd": "verifier._backends.linalg._svd",
     "working_prec": "verifier._backends._certified",

@@ -7,7 +7,11 @@ and the `verifier reproduce` command.
 # ruff: noqa: I001  (the import order is the report's order)
 
 from theorems.zeng_lee._common import PAPER
+from theorems.zeng_lee.c_mat import C_MAT
+from theorems.zeng_lee.r_poly import R_POLY
+from theorems.zeng_lee.r_det import R_DET
 from theorems.zeng_lee.r_lin import R_LIN
+from theorems.zeng_lee.r_linv import R_LINV
 from theorems.zeng_lee.fnn_one import R_FNN1
 from theorems.zeng_lee.fnn_auni import A_UNI
 from theorems.zeng_lee.fnn_rand import R_RAND
@@ -21,6 +25,7 @@ from theorems.zeng_lee.r_rand_tfn import R_RAND_TFN1, R_RAND_TFN
 from theorems.zeng_lee.r_tfn1 import R_TFN1
 from theorems.zeng_lee.r_tfnr import R_TFN1R, R_TFNR
 from theorems.zeng_lee.r_tfn import R_TFN
+from theorems.zeng_lee.r_wide import R_WIDE
 from theorems.zeng_lee.sections import REPRODUCE, REPRODUCTION, STABILITY
 from verifier import SpecPackage
 
@@ -28,8 +33,11 @@ PACKAGE = SpecPackage(
     name="zeng_lee",
     title="Zeng & Lee, The Expressive Power of Low-Rank Adaptation (ICLR 2024)",
     source=PAPER,
-    theorems=(R_LIN, R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_GEN, R_ERR, R_FLT,
-              A_TFN1, R_RAND_TFN1, R_TFN1, R_TFN1R, A_TFN, R_RAND_TFN, R_TFN, R_TFNR),
+    # Sec. C.1 and Lemmas 5-6 first (everything below cites them), App. H last.
+    theorems=(C_MAT, R_POLY, R_DET, R_LIN, R_LINV,
+              R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_GEN, R_ERR, R_FLT,
+              A_TFN1, R_RAND_TFN1, R_TFN1, R_TFN1R, A_TFN, R_RAND_TFN, R_TFN, R_TFNR,
+              R_WIDE),
     sections=(REPRODUCTION, STABILITY),
     commands=(REPRODUCE,),
 )

@@ -21,7 +21,7 @@ import sympy
 from sympy import Identity, Inverse, MatAdd, MatMul, MatrixSymbol, ZeroMatrix
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-__all__ = ["SymbolicProof", "check_numerically", "prove_telescoping",
+__all__ = ["SymbolicProof", "check_numerically", "prove_sum_of_terms", "prove_telescoping",
            "telescoping_statement_latex"]
 
 Form = Literal["svd", "rank_factor"]
@@ -281,6 +281,37 @@ def prove_telescoping(L: int, form: Form = "svd") -> SymbolicProof:
         its residual to ``ZeroMatrix``.
     """
     return _prove(_build(L, form))
+
+
+def prove_sum_of_terms(L: int) -> SymbolicProof:
+    """Prove (3) ``prod (W_l + dW_l) - prod W_l = sum_l (W_L...W_{l+1}) dW_l prod_{i<l} (W_i + dW_i)``
+    for ``L`` layers with arbitrary (symbolic) adapters ``dW_l``, by distributing and collecting.
+
+    Args:
+        L: number of layers (>= 1).
+
+    Returns:
+        A :class:`SymbolicProof`; no inverse is involved, so the rewriting is pure distributivity.
+    """
+    start = time.perf_counter()
+    if L < 1:
+        raise ValueError("L must be >= 1")
+    D = sympy.Symbol("D", integer=True, positive=True)
+    W = [MatrixSymbol(f"W_{l}", D, D) for l in range(1, L + 1)]
+    dW = [MatrixSymbol(f"dW_{l}", D, D) for l in range(1, L + 1)]
+    adapted = [MatAdd(w, d) for w, d in zip(W, dW, strict=True)]
+    lhs = MatAdd(_prod(adapted[::-1]), MatMul(-1, _prod(W[::-1])))
+    terms = []
+    for l in range(1, L + 1):
+        later = W[l:][::-1]
+        earlier = adapted[: l - 1][::-1]
+        terms.append(_prod([*later, dW[l - 1], *earlier]))
+    rhs = MatAdd(*terms)
+    ok, txt = _check(f"(3) for L={L}", lhs, rhs, (D, D))
+    ident = f"prod(W_l + dW_l) - prod W_l = {sympy.sstr(rhs, order='none')}"
+    return SymbolicProof(identity=ident, latex=sympy.latex(rhs, order="none"), L=L, proved=bool(ok), steps=(txt,),
+                         method="distributivity and MatAdd collection to ZeroMatrix (symbolic D, no inverses)",
+                         seconds=time.perf_counter() - start)
 
 
 # ----------------------------------------------------------------------------- numerics

@@ -23,7 +23,7 @@ from verifier._errors import PrecisionExhausted
 
 __all__ = [
     "PrecisionExhausted", "approx_svd", "arb_mat_from_numpy", "exact_rank", "frobenius_upper",
-    "hstack", "identity", "is_nonsingular", "lowrank_approx", "mid_to_numpy", "singular_value",
+    "hstack", "identity", "is_nonsingular", "lowrank_approx", "lowrank_ball", "mid_to_numpy", "singular_value",
     "singular_value_enclosures", "smin_of_sum_with_lowrank", "spectral_norm", "spectral_norm_upper",
     "submatrix", "to_arb_mat",
 ]
@@ -559,6 +559,19 @@ def lowrank_approx(A: arb_mat, r: int, prec: int) -> tuple[arb_mat, arb]:
         wedin = eps * (2 + (enc[r].upper() + s[r]) / gap) + s[0] * (gU + (1 + gU).sqrt() * gV)
         wedin = (wedin + frobenius_upper(Lb - L)).upper()
         return L, (wedin if wedin < free else free)
+
+
+def lowrank_ball(A: arb_mat, r: int, prec: int) -> arb_mat:
+    """A ball matrix containing LR_r(A') for every A' in the balls of A and every truncated SVD.
+
+    The point matrix of `lowrank_approx` with every entry's radius grown by its spectral bound
+    delta (an entry is bounded by the spectral norm), so later ball arithmetic (products,
+    inverses) carries a rigorous enclosure of the true low-rank term. Ties at position r give a
+    wide (possibly infinite) ball, never a wrong narrow one.
+    """
+    L, delta = lowrank_approx(A, r, prec)
+    with _working_prec(prec):
+        return arb_mat(L.nrows(), L.ncols(), [arb(x.mid(), (x.rad() + delta).upper()) for x in L.entries()])
 
 
 def smin_of_sum_with_lowrank(M: arb_mat, E: arb_mat, r: int, prec: int) -> arb:
