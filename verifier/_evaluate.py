@@ -192,7 +192,7 @@ def _settle(claim: Claim, inst: Instance, idx: int, lv: Level, decs: list[Decisi
     if any(x.status == "fails" for x in decs):
         if claim.quantifier == "forall":
             return InstanceOutcome(idx, "violated", ev, d,
-                                   f"certified failing comparison: lhs={d.lhs} rhs={d.rhs} margin={d.margin:.3g}",
+                                   f"{ev} failing comparison: lhs={d.lhs} rhs={d.rhs} margin={d.margin:.3g}",
                                    used_tol, float_lhs, top_lhs)
         try:
             ref = claim.refute(inst) if claim.refute else None

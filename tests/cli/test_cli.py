@@ -36,15 +36,17 @@ def test_check_user_instance_holds_and_writes_reports(tmp_path: Path) -> None:
     path = _instance(tmp_path, GOOD)
     out = tmp_path / "rep"
     r = _run("check", "R-LIN", "--instance", path, "--report", str(out), "--json", str(tmp_path / "r.json"))
-    assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads((out / "report.json").read_text())
-    assert doc["schema"] == "verifier-report/2" and doc["status"] == "holds"
     thm = doc["theorems"][0]
+    # the statement holds; the printed step L9 (Q_1 = I_{1:R,D}, without V) is a proof gap: exit 1
+    assert r.returncode == 1 and "proof gaps: L9" in r.stdout, r.stdout + r.stderr
+    assert doc["schema"] == "verifier-report/2" and doc["status"] == "violated"
+    assert thm["statement_status"] == "holds" and thm["proof_gaps"] == ["L9"]
     claims = {c["id"]: c for c in thm["claims"]}
     assert claims["optimum-attained"]["evidence"] == "certified"
     assert claims["adapter-rank"]["evidence"] == "exact"
     assert (out / "report.md").read_text().startswith("# Verification report")
-    assert json.loads((tmp_path / "r.json").read_text())["status"] == "holds"
+    assert json.loads((tmp_path / "r.json").read_text())["theorems"][0]["statement_status"] == "holds"
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -73,7 +73,8 @@ def test_search_end_to_end_with_replay_and_report(tmp_path: Path) -> None:
 
 
 def test_threshold_offset_and_drop_all(tmp_path: Path) -> None:
-    r = _run("search", "R-LIN", "--threshold-offset", "-1", "--drop", "all", "--time-budget", "20",
+    statement = [w for c in ("adapter-rank", "optimum-attained", "exact-above-threshold") for w in ("--claim", c)]
+    r = _run("search", "R-LIN", *statement, "--threshold-offset", "-1", "--drop", "all", "--time-budget", "20",
              "--max-examples", "40", "--no-database", "--json", "out.json", cwd=tmp_path)
     assert r.returncode == 0, (r.stdout, r.stderr)
     res = json.loads((tmp_path / "out.json").read_text())["results"][0]

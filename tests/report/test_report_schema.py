@@ -38,7 +38,8 @@ def test_check_report_without_extras_validates(validator: jsonschema.Draft202012
     from verifier._cli import main
 
     code = main(["check", "R-LIN", "--examples", "1", "--no-probes", "--quiet", "--report", str(tmp_path)])
-    assert code in (0, 3), "holds, or inconclusive without probes"
     doc = json.loads((tmp_path / "report.json").read_text())
+    # the statement holds (or is inconclusive without probes); printed proof steps may be violated
+    assert code in (0, 1, 3) and doc["theorems"][0]["statement_status"] in ("holds", "inconclusive")
     validator.validate(doc)
     assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")

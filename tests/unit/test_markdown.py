@@ -13,7 +13,7 @@ def test_markdown_shows_counterexample_and_search_tables(tmp_path: Path) -> None
 
     planted = Path(__file__).parents[1] / "quality" / "planted.py"
     thm = load_spec_file(f"{planted}:R_LIN_THRESHOLD_MINUS_ONE")[0]
-    v = record_findings(check_theorem(thm, CheckSettings(examples=6, seed=1), claims=["exact-above-threshold"]),
+    v = record_findings(check_theorem(thm, CheckSettings(examples=12, seed=1), claims=["exact-above-threshold"]),
                         tmp_path)
     doc = report_document([(thm, v)], command="test")
     doc["theorems"][0]["search"] = {

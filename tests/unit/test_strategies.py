@@ -17,6 +17,7 @@ from verifier._search.strategies import (
     InstanceConfig,
     MatrixPlan,
     RandomChooser,
+    RejectedError,
     build_matrix,
     candidates,
     draw_candidate,
@@ -193,7 +194,15 @@ def test_random_chooser_draws_the_same_structures() -> None:
     thm = get_theorem("R-LIN")
     cfg = InstanceConfig(parameter_ranges(thm, default_cap=3), ())
     ch = RandomChooser(np.random.default_rng(0))
-    cands = [draw_candidate(ch, thm, cfg) for _ in range(10)]
+    cands = []
+    for _ in range(100):  # parameters the spec's constraints refuse are redrawn, then rejected
+        try:
+            cands.append(draw_candidate(ch, thm, cfg))
+        except RejectedError:
+            continue
+        if len(cands) == 10:
+            break
+    assert len(cands) == 10
     assert all(1 <= c.params["D"] <= 3 for c in cands)
     assert len({c.description for c in cands}) > 1
 

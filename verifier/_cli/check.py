@@ -52,8 +52,12 @@ def user_instance(thm: Any, path: str, drop: Sequence[str]) -> Any:
 
 def print_summary(pairs: Sequence[tuple[Any, Any]]) -> None:
     for _thm, v in pairs:
-        print(f"{v.id}: {v.status.upper()}  ({v.eligible}/{v.instances} instances met the assumptions, "
-              f"{v.timings.get('total', 0):.1f} s)")
+        head = v.status.upper()
+        if any(c.role == "step" for c in v.claims) and v.statement_status != v.status:
+            head = f"statement {v.statement_status.upper()}, with proof steps {v.status.upper()}"
+        gaps = f"; proof gaps: {', '.join(v.proof_gaps)}" if v.proof_gaps else ""
+        print(f"{v.id}: {head}  ({v.eligible}/{v.instances} instances met the assumptions, "
+              f"{v.timings.get('total', 0):.1f} s{gaps})")
         for c in v.claims:
             w = c.worst
             side = f"  lhs={w.lhs} rhs={w.rhs}" if w is not None else ""
