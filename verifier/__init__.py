@@ -25,6 +25,9 @@ from verifier._exactops import exact_inv as exact_inv
 from verifier._exactops import exact_product as exact_product
 from verifier._exactops import exact_rank as exact_rank
 from verifier._exactops import exact_sub as exact_sub
+from verifier._expr import Expr as Expr
+from verifier._expr import Rel as Rel
+from verifier._expr import View as View
 from verifier._expr import exists as exists
 from verifier._expr import forall as forall
 from verifier._findings import check_command as check_command
@@ -78,10 +81,10 @@ __version__ = "0.2.0"
 __all__ = [
     "LEVELS", "Assumption", "AssumptionResult", "BackendUnavailable", "Bound", "CheckAssumption", "CheckSettings",
     "Claim", "ClaimVerdict", "Command", "Comparison", "Construct", "Context", "Counterexample", "Decision",
-    "Evaluate", "Figure", "Generate", "IdentityClaim", "Instance", "InstanceError", "InstanceOutcome",
-    "InternalError", "Level", "Parameter", "PrecisionExhausted", "Probe", "RatMatrix", "Refutation", "Refute",
+    "Evaluate", "Expr", "Figure", "Generate", "IdentityClaim", "Instance", "InstanceError", "InstanceOutcome",
+    "InternalError", "Level", "Parameter", "PrecisionExhausted", "Probe", "RatMatrix", "Refutation", "Refute", "Rel",
     "ReportSection", "SectionSettings", "Source", "SpecError", "SpecPackage", "Stack", "Theorem", "TheoremVerdict",
-    "UnsupportedOperation", "UsageError", "VerifierError", "__version__", "all_theorems", "check_command",
+    "UnsupportedOperation", "UsageError", "VerifierError", "View", "__version__", "all_theorems", "check_command",
     "check_theorem", "dyadic_gaussian", "exact_det", "exact_inv", "exact_product", "exact_rank", "exact_sub",
     "exists", "forall", "generate_instances", "get_context", "get_package", "get_theorem", "instance_from_json",
     "instance_to_json", "load_instance", "load_spec_file", "packages", "parse_entry", "record_findings",

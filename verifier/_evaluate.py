@@ -173,6 +173,10 @@ def outcome(runner: Runner, claim: Claim, inst: Instance, idx: int,
                                False, float_lhs)
     try:
         decs, why = runner.decisive(claim, inst, idx, lv)
+        if decs is None and lv == "exact" and "certified" in claim.levels:
+            # exact arithmetic gave up (an algebraic budget, an irrational quantity): certified decides
+            decs, why2 = runner.decisive(claim, inst, idx, "certified")
+            lv, why = ("certified", why) if decs is not None else (lv, f"{why}; certified: {why2}")
     except SpecFailure as e:
         return _err(idx, e, float_lhs)
     if decs is None:

@@ -157,7 +157,8 @@ def load_spec_file(spec: str) -> list[Theorem]:
     if path.suffix != ".py" or not path.is_file():
         raise UsageError(f"spec file not found (expected PATH.py[:NAME]): {path}")
     module = _import_file(path)
-    found = {k: v for k, v in vars(module).items() if isinstance(v, Theorem)}
+    # Theorems the file merely imports (the very objects an installed package defines) are not its own
+    found = {k: v for k, v in vars(module).items() if isinstance(v, Theorem) and _THEOREMS.get(v.id) is not v}
     pkg_obj = getattr(module, "PACKAGE", None)
     if name:
         if name not in found:
@@ -169,10 +170,12 @@ def load_spec_file(spec: str) -> list[Theorem]:
         if not found:
             raise UsageError(f"spec file {path} defines no Theorem")
         pkg = SpecPackage(name=path.stem.replace("-", "_"), title=str(path), theorems=tuple(found.values()))
-    # a spec file may redefine an installed theorem (a planted variant, say): the file wins
+    # a spec file may redefine an installed theorem (a modified copy, say): the file wins, loudly
     for t in pkg.theorems:
         owner = _OWNER.get(t.id)
         if owner is not None and owner != pkg.name:
+            print(f"verifier: warning: spec file {path} redefines {t.id!r} of package {owner!r}; the file's "
+                  f"version is used", file=sys.stderr)
             other = _PACKAGES[owner]
             _add_package(_replace_theorems(other, [x for x in other.theorems if x.id != t.id]))
     _add_package(pkg)

@@ -293,6 +293,13 @@ class RealAlgebraic:
             return f"RealAlgebraic({rv})"
         return f"RealAlgebraic(root of {self.poly} in {self.refine(_PREC0).str(12)})"
 
+    def __str__(self) -> str:
+        """Twenty significant digits and the degree: the number is exact, its decimals are not."""
+        rv = self.rational_value
+        if rv is not None:
+            return str(rv)
+        return f"{self.refine(96).mid().str(20, radius=False)} (exact algebraic, degree {self.poly.degree()})"
+
 
 def _coerce(x: object) -> RealAlgebraic:
     if isinstance(x, RealAlgebraic):

@@ -27,7 +27,7 @@ def _sub(a: fmpq_mat, r0: int, r1: int, c0: int, c1: int) -> fmpq_mat:
 
 def _dec(x: Any) -> str:
     if isinstance(x, RealAlgebraic):
-        return repr(x) if x.rational_value is None else _dec(x.rational_value)
+        return str(x) if x.rational_value is None else _dec(x.rational_value)
     q = fmpq(x)
     if q.q == 1:
         return str(q.p)
@@ -173,7 +173,13 @@ class ExactContext(Context):
     def decide(self, cmp: Comparison) -> list[Decision]:
         lhs, rhs = _exact(cmp.lhs), _exact(cmp.rhs)
         tol = _exact(cmp.tol) if cmp.tol is not None else fmpq(0)
-        if isinstance(lhs, RealAlgebraic) or isinstance(rhs, RealAlgebraic) or isinstance(tol, RealAlgebraic):
+        no_tol = not isinstance(tol, RealAlgebraic) and tol == 0
+        if (isinstance(lhs, RealAlgebraic) or isinstance(rhs, RealAlgebraic)) and no_tol:
+            # compare directly: no resultant (whose degree multiplies), just isolation and refinement
+            c = _algebraic(lambda: _as_alg(lhs).compare(_as_alg(rhs)))
+            ok = {"<=": c <= 0, ">=": c >= 0, "==": c == 0}[cmp.relation]
+            d = _qfloat(lhs) - _qfloat(rhs)
+        elif isinstance(lhs, RealAlgebraic) or isinstance(rhs, RealAlgebraic) or isinstance(tol, RealAlgebraic):
             diff = _algebraic(lambda: _as_alg(lhs) - _as_alg(rhs))
             if cmp.relation == "<=":
                 ok = _algebraic(lambda: (diff - _as_alg(tol)).sign() <= 0)

@@ -131,7 +131,10 @@ def select(a: argparse.Namespace) -> Selection:
     if a.spec:
         if a.package:
             raise UsageError("give either --spec files or --package names (or theorem ids), not both")
-        return Selection(from_files, [], tuple(a.spec))
+        from verifier._registry import package_of
+
+        files = [get_package(n) for n in dict.fromkeys(package_of(t.id) for t in from_files) if n]
+        return Selection(from_files, [p for p in files if p.sections], tuple(a.spec))
     if named:
         return Selection([t for p in named for t in p.theorems], named, ())
     pkgs = packages()

@@ -180,8 +180,8 @@ def _theorem(t: dict[str, Any], flagged: tuple[str, ...]) -> str:
     gaps = t.get("proof_gaps") or []
     verdicts = (f"statement {status_badge(t.get('statement_status', t['status']))}"
                 + (f" · proof gaps: {escape(', '.join(gaps))}" if gaps else "")) if steps else ""
-    params = ", ".join(f"<code>{escape(p['name'])}</code> ({escape(p['description'])})"
-                       for p in t.get("parameters", []))
+    params = ", ".join(f"<code>{escape(p['name'])}</code>" + (f" ({escape(p['description'])})" if p.get("description")
+                                                               else "") for p in t.get("parameters", []))
     return (f'<section class="card {escape(t["status"])}" id="thm-{escape(slug(t["id"]))}">'
             f"<h3>{escape(t['id'])}: {escape(t['title'])} {status_badge(t['status'])} "
             f"{evidence_badge(theorem_evidence(t))}</h3>{flag}"
@@ -190,7 +190,7 @@ def _theorem(t: dict[str, Any], flagged: tuple[str, ...]) -> str:
             f'<div class="statement">{render_text(t.get("statement"))}</div>'
             + (f"<p><b>Interpretation:</b> {render_text(t['interpretation'])}</p>" if t.get("interpretation") else "")
             + (f"<p><b>Parameters:</b> {params}</p>" if params else "")
-            + f"<p><b>Construction:</b> {render_text(t.get('construction'))}</p>"
+            + (f"<p><b>Construction:</b> {render_text(t.get('construction'))}</p>" if t.get("construction") else "")
             + "<h4>Assumptions</h4>" + _assumptions(t)
             + "<h4>Claims</h4>" + _claims_table(t, stmt)
             + (f"<h4>Proof audit ({len(steps)} steps)</h4>" + _audit_table(t, steps) if steps else "")

@@ -93,7 +93,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
             out.append(f"Depends on: {', '.join(t['depends_on'])}.\n")
         if t.get("interpretation"):
             out.append(f"*Interpretation:* {t['interpretation']}\n")
-        out.append(f"*Construction:* {t['construction']}\n")
+        if t.get("construction"):
+            out.append(f"*Construction:* {t['construction']}\n")
         if t["assumptions"]:
             out += ["| assumption | statement | holds | violated | inconclusive |", "|---|---|---|---|---|"]
             for a in t["assumptions"]:
