@@ -9,9 +9,12 @@ and the `verifier reproduce` command.
 from theorems.zeng_lee._common import PAPER
 from theorems.zeng_lee.r_lin import R_LIN
 from theorems.zeng_lee.fnn_one import R_FNN1
+from theorems.zeng_lee.fnn_one_err import R_FNN1E
+from theorems.zeng_lee.fnn_one_v import R_FNN1V
 from theorems.zeng_lee.fnn_auni import A_UNI
 from theorems.zeng_lee.fnn_rand import R_RAND
 from theorems.zeng_lee.fnn_uni import R_UNI
+from theorems.zeng_lee.fnn_randuni import R_RANDUNI
 from theorems.zeng_lee.fnn_abs import R_ABS
 from theorems.zeng_lee.fnn_gen import R_GEN
 from theorems.zeng_lee.fnn_err import R_ERR
@@ -24,7 +27,7 @@ PACKAGE = SpecPackage(
     name="zeng_lee",
     title="Zeng & Lee, The Expressive Power of Low-Rank Adaptation (ICLR 2024)",
     source=PAPER,
-    theorems=(R_LIN, R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_GEN, R_ERR, R_FLT, R_TFN),
+    theorems=(R_LIN, R_FNN1, R_FNN1E, R_FNN1V, A_UNI, R_RAND, R_UNI, R_RANDUNI, R_ABS, R_GEN, R_ERR, R_FLT, R_TFN),
     sections=(REPRODUCTION, STABILITY),
     commands=(REPRODUCE,),
 )
