@@ -92,7 +92,7 @@ CLAIMS = (
     Claim("exact-on-domain", statement=r"(ii) if $R \ge \lceil R_E / L \rceil$: adapters of rank $\le R$ and biases "
           r"with $f(x) = \bar f(x)$ for all $x \in \mathcal X$ (inner ReLUs certified active on $\mathcal X$, the "
           r"composed affine map equal to the target's)", quantifier="exists",
-          levels=("float", "certified", "exact"), evaluate=lambda ctx, b, c: st.corrected_identity(ctx, b, c),
+          levels=st.STEP_LEVELS, evaluate=st.exactness,
           threshold=threshold, refute=lambda inst: refute_total_rank(inst, inst.p("R") * inst.p("L"))),
     Claim("adapter-rank", statement=r"the constructed adapters have $\mathrm{rank}(\Delta W_l) \le R$",
           levels=st.STEP_LEVELS, evaluate=st.adapter_ranks),

@@ -25,7 +25,9 @@ from verifier import Comparison, Instance, InstanceError, PrecisionExhausted, Re
 
 Ranks = Callable[[Any], list[int]]  # params (a mapping) -> per-layer ranks
 N_POINTS = 8  # exact interior points of X at which identities of functions are compared
-STEP_LEVELS = ("float", "certified")  # certified decides exactly wherever the pieces are rational
+# certified arithmetic decides exactly wherever the pieces are rational (exact shadows): such outcomes
+# are reported as exact evidence; LR_k(E) is irrational in general, so exact arithmetic is not a level here
+STEP_LEVELS = ("float", "certified")
 
 
 def construction(ranks: Ranks) -> Callable[[Any, Any], OneLayer]:
@@ -140,6 +142,14 @@ def f3(ctx: Any, b: Any, c: OneLayer) -> list[Comparison]:
     bbar = b.m("bbar")[0]
     sc = _scale(ctx, formula, bbar)
     return [_zero(ctx, c, "max|sum_{l<L} prod_{i>l}(W_i + dW_i) bhat_l + bhat_L - bbar_1|", ctx.sub(formula, bbar), sc)]
+
+
+def exactness(ctx: Any, b: Any, c: OneLayer) -> list[Comparison]:
+    """f = fbar on X: the network realises ReLU((prod W + LR_k(E)) x + bbar_1) on X (certificate), and
+    LR_k(E) = E (then prod W + LR_k(E) = Wbar_1)."""
+    return [*domain_comparisons(ctx, c.built),
+            _zero(ctx, c, "max|LR_k(E) - E| (the block target prod W + LR_k(E) is Wbar_1)",
+                  ctx.sub(c.lr.value, c.e), ctx.maxabs(c.e))]
 
 
 def corrected_identity(ctx: Any, b: Any, c: OneLayer) -> list[Comparison]:
@@ -292,5 +302,5 @@ def adapter_ranks(ctx: Any, b: Any, c: OneLayer) -> list[Comparison]:
 
 
 __all__ = ["N_POINTS", "STEP_LEVELS", "adapter_ranks", "at_threshold", "check_support", "construction",
-           "corrected_identity", "e1", "e2", "e3", "e3_moment", "e3_trace", "error_bound", "error_bound_trace", "f1",
+           "corrected_identity", "exactness", "e1", "e2", "e3", "e3_moment", "e3_trace", "error_bound", "error_bound_trace", "f1",
            "f2", "f3", "identity", "rank_e", "refute_error_for", "refute_identity_for", "total_rank"]

@@ -95,7 +95,7 @@ CLAIMS = (
           rf"$f(x) - \bar f(x) = \mathrm{{ReLU}}(({LR} - E)x)$ for every $x \in \mathcal X$", quantifier="exists",
           levels=st.STEP_LEVELS, evaluate=st.identity, refute=st.refute_identity_for(ranks_of)),
     Claim("exact-on-domain", statement=r"(ii) if $\sum_l R_l \ge R_E$: $f(x) = \bar f(x)$ for all $x \in \mathcal X$",
-          quantifier="exists", levels=("float", "certified", "exact"), evaluate=st.corrected_identity,
+          quantifier="exists", levels=st.STEP_LEVELS, evaluate=st.exactness,
           applies=_exact_applies, refute=_refute_exact),
     Claim("error-bound", statement=r"the same adapters and biases give $\mathbb E\|f(x) - \bar f(x)\|_2^2 \le "
           r"\|\Sigma\|_F\,\sigma^2_{(\sum_l R_l)\wedge R_E+1}(E)$", quantifier="exists", levels=st.STEP_LEVELS,
@@ -132,7 +132,7 @@ R_FNN1V = Theorem(
     claims=CLAIMS,
     generate=generate,
     shapes=shapes,
-    depends_on=("R-FNN1", "R-FNN1E", "R-LINV"),
+    depends_on=("R-FNN1", "R-FNN1E"),  # and R-LINV (Lemma 8), cited by step V1, once that spec is merged
     interpretation="As R-FNN1 and R-FNN1E, with the instance's per-layer ranks (matrix `ranks`, 1 x L).",
     default_examples=6,
     options_schema=OPTIONS,
