@@ -31,8 +31,8 @@ from verifier import (
     get_theorem,
     record_findings,
 )
-from verifier.linalg import working_prec
 from verifier._cli import main
+from verifier.linalg import working_prec
 
 
 def _statuses(v: object) -> dict[str, str]:
@@ -256,5 +256,6 @@ def test_pieces_of_an_fnn_helper_still_run_in_float_batches() -> None:
     with ctx.session():
         b = ctx.bind(insts)
         c = one_layer(ctx, b, [1, 1])
-        out = forward(ctx, FNN(c.built.adapted.net.weights, c.built.adapted.net.biases), ctx.load([insts[0].matrices["W"][0]] * 3))
+        net = FNN(c.built.adapted.net.weights, c.built.adapted.net.biases)
+        out = forward(ctx, net, ctx.load([insts[0].matrices["W"][0]] * 3))
     assert tuple(out.shape) == (3, 3, 3)

@@ -301,6 +301,28 @@ def adapter_ranks(ctx: Any, b: Any, c: OneLayer) -> list[Comparison]:
     return rank_comparisons(ctx, c.built)
 
 
-__all__ = ["N_POINTS", "STEP_LEVELS", "adapter_ranks", "at_threshold", "check_support", "construction",
-           "corrected_identity", "exactness", "e1", "e2", "e3", "e3_moment", "e3_trace", "error_bound", "error_bound_trace", "f1",
-           "f2", "f3", "identity", "rank_e", "refute_error_for", "refute_identity_for", "total_rank"]
+__all__ = [
+    "N_POINTS",
+    "STEP_LEVELS",
+    "adapter_ranks",
+    "at_threshold",
+    "check_support",
+    "construction",
+    "corrected_identity",
+    "e1",
+    "e2",
+    "e3",
+    "e3_moment",
+    "e3_trace",
+    "error_bound",
+    "error_bound_trace",
+    "exactness",
+    "f1",
+    "f2",
+    "f3",
+    "identity",
+    "rank_e",
+    "refute_error_for",
+    "refute_identity_for",
+    "total_rank",
+]
