@@ -29,6 +29,7 @@ from verifier import (
     exact_product,
     get_context,
     get_theorem,
+    load_instance,
     record_findings,
 )
 from verifier._cli import main
@@ -259,3 +260,27 @@ def test_pieces_of_an_fnn_helper_still_run_in_float_batches() -> None:
         net = FNN(c.built.adapted.net.weights, c.built.adapted.net.biases)
         out = forward(ctx, net, ctx.load([insts[0].matrices["W"][0]] * 3))
     assert tuple(out.shape) == (3, 3, 3)
+
+
+FINDINGS = Path(__file__).parent / "fnn_findings"
+REPLAYS = [
+    ("R-FNN1", "r_fnn1_identity_two_kinks.json", "identity", "exact"),
+    ("R-FNN1", "r_fnn1_identity_two_kinks.json", "F4", None),
+    ("R-FNN1", "r_fnn1_identity_paper_scale.json", "identity", "certified"),
+    ("R-FNN1E", "r_fnn1e_bound_fails_for_every_adapter.json", "error-bound", "certified"),
+    ("R-FNN1E", "r_fnn1e_bound_fails_for_every_adapter.json", "E3", None),
+    ("R-FNN1E", "r_fnn1e_bound_fails_for_every_adapter.json", "E3-moment", None),
+    ("R-UNI", "r_uni_u6_singular_last_target.json", "U6", "exact"),
+    ("R-UNI", "r_uni_u6_singular_last_target.json", "U4", "exact"),
+    ("R-RAND", "r_rand_q4_uniform_law.json", "Q4", None),
+    ("R-RAND", "r_rand_q2_three_layer_blocks.json", "Q2", "exact"),
+]
+
+
+@pytest.mark.parametrize(("tid", "name", "claim", "evidence"), REPLAYS)
+def test_committed_findings_replay(tid: str, name: str, claim: str, evidence: str | None) -> None:
+    """Every finding of these specs has an instance file whose replay reproduces it at certified/exact level."""
+    thm = get_theorem(tid)
+    c = check_theorem(thm, CheckSettings(), [load_instance(thm, FINDINGS / name)], claims=[claim]).claims[0]
+    assert c.status == "violated", (c.id, c.notes)
+    assert c.evidence in ("certified", "exact") and (evidence is None or c.evidence == evidence)

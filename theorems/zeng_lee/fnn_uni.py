@@ -121,6 +121,13 @@ CLAIMS = (
           r"$\bar f_i = \mathrm{FNN}_{1,D}(\cdot;\bar W_i,\bar b_i)$", us.u1, "U1"),
     _step("U2", rf"(15) $f_i(z) - \bar f_i(z) = \mathrm{{ReLU}}(({LR} - E^{{(i)}})z)$ on block $i$'s inputs "
           r"(subscript $RL$ as printed)", us.u2, "U2", cites=("R-FNN1",)),
+    Claim("U2-subscript", statement=r"the displayed (15)-(16) carry the subscript $RL \wedge \tilde R_i$; Lemma 9 "
+          r"on block $i$ gives $R|P^u_i| \wedge \tilde R_i$: the two agree (checked on every instance, below the "
+          r"threshold too)", evaluate=us.u2_subscript, levels=("exact",), role="interpretation", label="U2",
+          interpretation="they agree whenever Theorem 3's threshold holds, so Theorem 3 is unaffected; below it the "
+                         "printed RL makes the right sides of (15)-(16) vanish once RL >= Rt_i although block i has "
+                         "only R|P_i| < Rt_i ranks. Theorem 5 cites (16) below the threshold (its T12 writes RM)",
+          cites=("R-ERR",)),
     _step("U3", r"(16) $\mathbb E\|f_i(z) - \bar f_i(z)\|^2 \le \|\mathbb E zz^\top\|_F\,\sigma^2_{RL\wedge \tilde "
           r"R_i+1}}(\bar W_i - \prod_{l=1}^{L} W_l)$ (as printed; $z = \bar z_{i-1}(x)$, $x$ uniform on exact points "
           r"of $\mathcal X$)", us.u3, "U3", cites=("R-FNN1E",)),

@@ -75,6 +75,17 @@ def u2(ctx: Any, b: Any, c: Built) -> list[Comparison]:
     return out
 
 
+def u2_subscript(ctx: Any, b: Any, c: Any) -> list[Comparison]:
+    """(15)'s printed subscript RL ∧ Rt_i against block i's own budget R|P_i| ∧ Rt_i (what Lemma 9 on the block
+    gives). They agree under Theorem 3's threshold; below it (where Theorem 5's proof reuses (15) and (16)) the
+    printed RL makes the right side 0 whenever RL >= Rt_i, although the block has only R|P_i| ranks."""
+    inst = b.instances[0]
+    r, rl = b.params["R"], b.params["R"] * b.params["L"]
+    return [Comparison(f"block {i + 1}: RL ∧ Rt_i vs R|P_i| ∧ Rt_i (|P_i| = {len(blk)}, Rt_i = {rt})", min(rl, rt),
+                       "==", min(r * len(blk), rt))
+            for i, (blk, rt) in enumerate(zip(uniform_blocks(inst.parameters), uniform_block_ranks(inst), strict=True))]
+
+
 def u3(ctx: Any, b: Any, c: Built) -> list[Comparison]:
     """(16) as printed, z = zbar_{i-1}(x) with x uniform on exact interior points of X."""
     x = _points(ctx, b)
@@ -174,4 +185,4 @@ def frozen_product(inst: Instance) -> Any:
     return exact_product(list(inst.matrices["W"]), inst.p("D"))
 
 
-__all__ = ["N_POINTS", "block_certificate", "lemma9_hypothesis", "u1", "u2", "u3", "u4", "u5", "u6"]
+__all__ = ["N_POINTS", "block_certificate", "lemma9_hypothesis", "u1", "u2", "u2_subscript", "u3", "u4", "u5", "u6"]
