@@ -36,7 +36,10 @@ from verifier import (
 )
 from verifier._cli import main
 
-FNN_IDS = ("R-FNN1", "A-UNI", "R-RAND", "R-UNI", "R-ABS", "R-GEN", "R-ERR", "R-FLT")
+FNN_IDS = ("R-FNN1", "R-FNN1E", "R-FNN1V", "A-UNI", "R-RAND", "R-UNI", "R-RANDUNI", "R-ABS", "R-GEN", "R-ERR", "R-FLT")
+# claims of the paper found false as printed (findings), or steps found wrong (proof gaps): not expected to hold
+KNOWN_FALSE = {("R-FNN1", "identity"), ("R-FNN1", "F4"), ("R-UNI", "U4"), ("R-UNI", "U6"), ("R-RAND", "Q2"),
+               ("R-RAND", "Q4")}
 
 
 def _settings(tmp_path: Path, examples: int) -> CheckSettings:
@@ -57,6 +60,8 @@ def test_true_results_hold_on_small_instances(theorem_id: str, examples: int, tm
         if c.instances == 0:  # e.g. R-RAND's claims for R above every drawn width: vacuous
             assert c.status == "not-applicable" and c.notes
             continue
+        if (theorem_id, c.id) in KNOWN_FALSE:
+            continue
         assert c.status == "holds", (c.id, c.notes, c.worst)
         assert c.evidence is not None
 
@@ -66,8 +71,8 @@ def test_every_fnn_claim_reports_its_evidence(tmp_path: Path) -> None:
     v = check_theorem(thm, _settings(tmp_path, 3))
     ev = {c.id: c.evidence for c in v.claims}
     assert ev["exact-above-threshold"] == "exact"  # certified on the whole domain, exactly
-    assert ev["sampled-agreement"] == "float"  # samples are float evidence, never more
     assert ev["threshold-sweep"] == "exact"
+    assert get_theorem("R-ABS").claim("sampled-agreement").levels == ("float",)  # samples: float evidence only
 
 
 def _uni_instance(d: int, big_l: int, lbar: int, r: int, seed: int, ranks: list[int] | None = None,
@@ -96,11 +101,11 @@ def test_box_too_wide_for_the_biases_is_inconclusive_with_the_reason(tmp_path: P
     assert _statuses(check_theorem(thm, _settings(tmp_path, 1), [ok]))["exact-above-threshold"] == "holds"
 
 
-def test_ball_domain_and_no_output_relu(tmp_path: Path) -> None:
+def test_ball_domain(tmp_path: Path) -> None:
     thm = get_theorem("R-FNN1")
     mats = random_fnn(np.random.default_rng(8), 3, 3, 1)
     inst = Instance("R-FNN1", {"D": 3, "L": 3, "R": 1}, mats,
-                    options={"domain": "ball", "ball_center": [0, 1, 0], "ball_radius": 3, "output_relu": False})
+                    options={"domain": "ball", "ball_center": [0, 1, 0], "ball_radius": 3})
     v = check_theorem(thm, _settings(tmp_path, 1), [inst])
     assert all(s == "holds" for s in _statuses(v).values()), v
 
@@ -202,7 +207,8 @@ def test_instance_file_round_trip(theorem_id: str, tmp_path: Path) -> None:
     v1 = check_theorem(thm, _settings(tmp_path, 1), [inst])
     v2 = check_theorem(thm, _settings(tmp_path, 1), [back])
     assert _statuses(v1) == _statuses(v2)
-    assert main(["check", theorem_id, "--instance", str(path), "--quiet"]) in (0, 3)
+    # 1: a proof step of the paper fails there (e.g. R-UNI's U4, printed without the bias)
+    assert main(["check", theorem_id, "--instance", str(path), "--quiet"]) in (0, 1, 3)
 
 
 def test_instance_file_with_a_box_option_and_exact_strings(tmp_path: Path) -> None:
@@ -213,7 +219,7 @@ def test_instance_file_with_a_box_option_and_exact_strings(tmp_path: Path) -> No
     (tmp_path / "b.json").write_text(json.dumps(data))
     back = load_instance(thm, tmp_path / "b.json")
     assert back.options["box_lo"] == ["-1/3", -1]
-    assert main(["check", "R-FNN1", "--instance", str(tmp_path / "b.json"), "--quiet"]) in (0, 3)
+    assert main(["check", "R-FNN1", "--instance", str(tmp_path / "b.json"), "--quiet"]) in (0, 1, 3)
     data["options"] = {"box_side": 2}
     (tmp_path / "c.json").write_text(json.dumps(data))
     assert main(["check", "R-FNN1", "--instance", str(tmp_path / "c.json"), "--quiet"]) == 2

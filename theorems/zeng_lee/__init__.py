@@ -13,9 +13,12 @@ from theorems.zeng_lee.r_det import R_DET
 from theorems.zeng_lee.r_lin import R_LIN
 from theorems.zeng_lee.r_linv import R_LINV
 from theorems.zeng_lee.fnn_one import R_FNN1
+from theorems.zeng_lee.fnn_one_err import R_FNN1E
+from theorems.zeng_lee.fnn_one_v import R_FNN1V
 from theorems.zeng_lee.fnn_auni import A_UNI
 from theorems.zeng_lee.fnn_rand import R_RAND
 from theorems.zeng_lee.fnn_uni import R_UNI
+from theorems.zeng_lee.fnn_randuni import R_RANDUNI
 from theorems.zeng_lee.fnn_abs import R_ABS
 from theorems.zeng_lee.fnn_gen import R_GEN
 from theorems.zeng_lee.fnn_err import R_ERR
@@ -35,7 +38,7 @@ PACKAGE = SpecPackage(
     source=PAPER,
     # Sec. C.1 and Lemmas 5-6 first (everything below cites them), App. H last.
     theorems=(C_MAT, R_POLY, R_DET, R_LIN, R_LINV,
-              R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_GEN, R_ERR, R_FLT,
+              R_FNN1, R_FNN1E, R_FNN1V, A_UNI, R_RAND, R_UNI, R_RANDUNI, R_ABS, R_ERR, R_GEN, R_FLT,
               A_TFN1, R_RAND_TFN1, R_TFN1, R_TFN1R, A_TFN, R_RAND_TFN, R_TFN, R_TFNR,
               R_WIDE),
     sections=(REPRODUCTION, STABILITY),

@@ -1,4 +1,9 @@
-"""R-ABS: the abstract's headline threshold R >= D * Lbar / L, encoded literally.
+"""R-ABS (abstract, p1; informal Theorems 1-2, p2): the abstract's FNN claim, encoded literally.
+
+"Any frozen f can be adapted to match any smaller target if LoRA-rank >= (width of f)(depth of fbar)/(depth
+of f) = D Lbar / L, under a mild assumption." Its formal counterparts are Theorem 3 (R-UNI, under
+Assumption 1, threshold ceil(max_i rank E^(i) / M)) and Corollary 4 (R-RANDUNI, random weights,
+R >= D/M), with M = floor(L / Lbar); the transformer half (rank D/2) is R-TFN / R-TFNR.
 
 The literal threshold can be below R-UNI's ceil(D / M) with M = floor(L / Lbar) (D=4, L=3,
 Lbar=2: 8/3 <= 3 < 4), so R-UNI's construction does not cover it. The witness search here goes
@@ -18,8 +23,8 @@ import numpy as np
 from theorems.zeng_lee._common import PAPER
 from theorems.zeng_lee.models.fnn import (
     A_UNI_STATEMENT,
-    DOMAIN_OPTIONS,
     FNN,
+    PAPER_OPTIONS,
     Built,
     a_uni_check,
     build,
@@ -153,15 +158,19 @@ CLAIMS = (
         evaluate=_sampled,
         threshold=literal_threshold,
         uses_probes=True,
+        role="interpretation",
+        interpretation="float evidence about the witnesses, where the exact search found none",
     ),
 )
 
 R_ABS = Theorem(
     id=ID,
-    title="The abstract's threshold R >= D * Lbar / L, taken literally",
+    title="The abstract's FNN claim: rank >= D * Lbar / L suffices, taken literally",
     statement=(
-        r"LoRA can adapt any FNN $f$ (width $D$, depth $L$) to represent any smaller target FNN $\bar f$ "
-        r"(depth $\bar L$) if $R \ge D \bar L / L$, under the non-singularity assumption."
+        r"(Abstract, FNN part) LoRA can adapt any frozen FNN $f$ (width $D$, depth $L$) to exactly represent any "
+        r"smaller target FNN $\bar f$ (depth $\bar L$) if the LoRA-rank is $\ge$ (width of $f$) $\times$ (depth "
+        r"of $\bar f$) / (depth of $f$) $= D\bar L/L$, under a mild assumption (read: Assumption 1). Formal "
+        r"counterparts: Theorem 3 and Corollary 4, with the threshold $D/M$, $M = \lfloor L/\bar L\rfloor$."
     ),
     source=PAPER.at("Abstract; Theorems 1-2 (informal)", page="1-2"),
     parameters=(
@@ -184,7 +193,7 @@ R_ABS = Theorem(
     shapes=shapes,
     constraints=constraints,
     probes=probes,
-    depends_on=("R-UNI",),
+    depends_on=("R-UNI", "R-RANDUNI"),
     interpretation=(
         "The literal threshold is weaker than R-UNI's: at D=4, L=3, Lbar=2, R=3 some block has one layer "
         "and rank(E_i) = 4 > 3, so 'rank(E_i) > R|P_i|' might look like an impossibility proof. It is not "
@@ -194,5 +203,5 @@ R_ABS = Theorem(
         "Instances missing by two or more ranks in a one-layer block stay unresolved."
     ),
     default_examples=6,
-    options_schema=dict(DOMAIN_OPTIONS),
+    options_schema=dict(PAPER_OPTIONS),
 )

@@ -1,5 +1,6 @@
-"""A-UNI (Assumption 1): the non-singularity assumption of R-UNI, checked on instances (exact and
-certified), and shown to make the R-UNI construction well defined."""
+"""A-UNI (Assumption 1, p6 and p27): the non-singularity assumption of Theorem 3, checked on instances
+(exact determinants, certified singular values for LR_r), and, as an interpretation, shown to cover
+every matrix the Theorem 3 construction inverts under its threshold."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ import numpy as np
 
 from theorems.zeng_lee._common import PAPER
 from theorems.zeng_lee.models.fnn import (
-    A_UNI_STATEMENT,
-    DOMAIN_OPTIONS,
     NONSINGULAR_MARGIN,
+    PAPER_OPTIONS,
     a_uni_check,
     build,
     dims,
@@ -21,8 +21,8 @@ from theorems.zeng_lee.models.fnn import (
     fnn_shapes,
     nonsingularity_margins,
     random_fnn,
+    uni_threshold_of,
     uniform_blocks,
-    uniform_ranks,
 )
 from verifier import (
     Claim,
@@ -106,8 +106,9 @@ def refute(inst: Instance) -> Refutation | None:
 
 
 def _defined(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
-    """The SVD-based R-UNI construction inverts partial products of adapted weights: all certified non-singular."""
-    built = build(ctx, b, uniform_blocks(b.params), uniform_ranks(b.params, b.params["R"]))
+    """The SVD-based Theorem 3 construction (rank R on every layer of every block) inverts partial products of
+    adapted weights: all certified non-singular."""
+    built = build(ctx, b, uniform_blocks(b.params), [b.params["R"]] * b.params["L"])
     d = b.params["D"]
     out = []
     for i, blk in enumerate(built.adapted.blocks):
@@ -129,9 +130,9 @@ def _defined(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
 CLAIMS = (
     Claim(
         "holds-on-instance",
-        statement=r"A-UNI holds on the instance: certified lower bounds $\ge 2^{-80}$ on $s_{\min}(W_l)$ and on "
-        r"$s_{\min}(\prod_{P_i} W_l + \mathrm{LR}_r(E_i))$ for every $r \le R(M-1)$ (a failure is refuted only by "
-        r"an exact zero determinant)",
+        statement=r"Assumption 1 holds on the instance: every $W_l$ non-singular and $\prod_{l\in P^u_i} W_l + "
+        r"\mathrm{LR}_r(E^{(i)})$ non-singular for all $r \le R(M-1)$, $i \in [\bar L]$ (shown by certified lower "
+        r"bounds $\ge 2^{-80}$ on the smallest singular values; refuted only by an exact zero determinant)",
         quantifier="exists",
         levels=("float", "certified"),
         evaluate=_holds,
@@ -139,18 +140,25 @@ CLAIMS = (
     ),
     Claim(
         "construction-defined",
-        statement=r"under A-UNI the matrices the (SVD-based) R-UNI construction inverts are non-singular (certified)",
+        statement=r"under Assumption 1 and $R \ge \lceil \max_i \tilde R_i / M\rceil$, the matrices the (SVD-based) "
+        r"Theorem 3 construction inverts are non-singular (certified)",
         quantifier="exists",
         levels=("float", "certified"),
         evaluate=_defined,
         applies=lambda inst: a_uni_check(inst).status == "holds",
+        threshold=uni_threshold_of,
+        role="interpretation",
+        interpretation="what the assumption is for: the SVD-ordered terms of E^(i) run out after M layers of a "
+                       "block, so only partial corrections LR_r with r <= R(M-1) are inverted",
     ),
 )
 
 A_UNI = Theorem(
     id=ID,
-    title="A-UNI: non-singularity for the uniform partition (checked on instances)",
-    statement=r"For the given $R$: " + A_UNI_STATEMENT + ".",
+    title="Assumption 1: non-singularity for the uniform partition (checked on instances)",
+    statement=(r"For a fixed $R \in [D]$: all frozen $W_l$ are non-singular, and $\prod_{l\in P^u_i} W_l + "
+               r"\mathrm{LR}_r(E^{(i)})$ is non-singular for all $r \le R(M-1)$ and all $i \in [\bar L]$ "
+               r"($E^{(i)} = \bar W_i - \prod_{l\in P^u_i} W_l$, $M = \lfloor L/\bar L\rfloor$)."),
     source=PAPER.at("Assumption 1", page="6, 27"),
     parameters=(
         Parameter("D", description="width", low=1, high=16),
@@ -173,9 +181,11 @@ A_UNI = Theorem(
     interpretation=(
         "An assumption, encoded as a checkable condition: 'holds' means certified on the instance. "
         "A positive s_min is shown by a certified lower bound >= 2^-80; smaller values stay inconclusive "
-        "unless an exact determinant is zero (then the instance violates A-UNI)."
+        "unless an exact determinant is zero (then the instance violates A-UNI). Where singular values of E^(i) "
+        "tie at r, LR_r is not unique and the enclosure reaches 0 (inconclusive). The default instances are "
+        "random (A-UNI holds with probability one, R-RAND); an instance that misses it is not a finding."
     ),
     default_examples=12,
     generic_instances=True,  # a probability-one statement: null-set instances do not refute it
-    options_schema=dict(DOMAIN_OPTIONS),
+    options_schema=dict(PAPER_OPTIONS),
 )

@@ -17,6 +17,7 @@ from theorems.zeng_lee.models.fnn.construct import block_targets as block_target
 from theorems.zeng_lee.models.fnn.construct import certify_on_domain as certify_on_domain
 from theorems.zeng_lee.models.fnn.construct import require_active as require_active
 from theorems.zeng_lee.models.fnn.domain import DOMAIN_OPTIONS as DOMAIN_OPTIONS
+from theorems.zeng_lee.models.fnn.domain import PAPER_OPTIONS as PAPER_OPTIONS
 from theorems.zeng_lee.models.fnn.domain import Domain as Domain
 from theorems.zeng_lee.models.fnn.domain import Enclosure as Enclosure
 from theorems.zeng_lee.models.fnn.domain import affine_enclosure as affine_enclosure
@@ -86,6 +87,7 @@ __all__ = [
     "DOMAIN_OPTIONS",
     "FNN",
     "NONSINGULAR_MARGIN",
+    "PAPER_OPTIONS",
     "Adapted",
     "Built",
     "Collision",

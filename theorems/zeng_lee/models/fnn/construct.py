@@ -149,8 +149,12 @@ class DomainCheck:
     composed: tuple[tuple[Any, Any], ...]
 
 
-def certify_on_domain(ctx: Any, ad: Adapted, enc: Enclosure) -> DomainCheck:
-    """Enclose the adapted network over the domain enclosure `enc` and compare it with the targets."""
+def certify_on_domain(ctx: Any, ad: Adapted, enc: Enclosure, exact: bool = False) -> DomainCheck:
+    """Enclose the adapted network over the domain enclosure `enc` and compare it with the targets.
+
+    `exact`: the network and targets are exact rationals (in certified arithmetic, with exact
+    shadows), so the affine comparisons are made without a witness tolerance and decided exactly.
+    """
     d = ctx.shape(ad.net.weights[0])[0]
     act, aff, inputs, composed = [], [], [], []
     for i, blk in enumerate(ad.blocks):
@@ -167,9 +171,9 @@ def certify_on_domain(ctx: Any, ad: Adapted, enc: Enclosure) -> DomainCheck:
         t_w, t_b = ad.targets[i]
         sw, sb = ctx.maxabs(t_w), ctx.maxabs(t_b)
         aff.append(Comparison(f"block {i + 1}: max|composed weight - target|", ctx.maxabs(ctx.sub(comp, t_w)),
-                              "==", 0, tol=ctx.witness_tol(sw), scale=sw))
+                              "==", 0, tol=None if exact else ctx.witness_tol(sw), scale=sw))
         aff.append(Comparison(f"block {i + 1}: max|composed offset - target bias|", ctx.maxabs(ctx.sub(off, t_b)),
-                              "==", 0, tol=ctx.witness_tol(sb + 1), scale=sb))
+                              "==", 0, tol=None if exact else ctx.witness_tol(sb + 1), scale=sb))
         composed.append((comp, off))
         pre = affine_enclosure(ctx, comp, off, enc)
         enc = pre if i == len(ad.blocks) - 1 and not ad.net.output_relu else relu_enclosure(ctx, pre)

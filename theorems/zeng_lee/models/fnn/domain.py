@@ -34,6 +34,11 @@ DOMAIN_OPTIONS: dict[str, Any] = {
 }
 
 
+#: The options of the specs that follow the paper's model (ReLU on the output layer; no sampled checks).
+PAPER_OPTIONS: dict[str, Any] = {k: v for k, v in DOMAIN_OPTIONS.items()
+                                 if k not in ("output_relu", "samples", "sample_seed")}
+
+
 def _vector(raw: Any, d: int, where: str) -> tuple[Fraction, ...]:
     if isinstance(raw, list):
         if len(raw) != d:

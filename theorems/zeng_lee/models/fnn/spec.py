@@ -121,13 +121,18 @@ class Built:
 
 
 def build(ctx: Any, b: Any, blocks: Blocks, ranks: Sequence[int],
-          scales: Sequence[tuple[Any, Any]] | None = None) -> Built:
-    """The block construction for `blocks`/`ranks`, biases designed for the bias box, checked on X."""
+          scales: Sequence[tuple[Any, Any]] | None = None,
+          targets: Sequence[tuple[Any, Any]] | None = None) -> Built:
+    """The block construction for `blocks`/`ranks`, biases designed for the bias box, checked on X.
+
+    `targets` replaces the blocks' targets (T_i, t_i) (default: the target layers, rescaled by
+    `scales`); Lemma 9 below its threshold aims block 1 at prod W + LR(E) instead of Wbar_1.
+    """
     d = b.params["D"]
     dom = domain_from_options(b.options, d)
     relu_out = output_relu_of(b.options)
-    ad = adapt(ctx, list(b.m("W")), block_targets(ctx, b.m("Wbar"), b.m("bbar"), scales), blocks, ranks,
-               box_enclosure(ctx, bias_design_box(b.options, dom)), relu_out)
+    tg = list(targets) if targets is not None else block_targets(ctx, b.m("Wbar"), b.m("bbar"), scales)
+    ad = adapt(ctx, list(b.m("W")), tg, blocks, ranks, box_enclosure(ctx, bias_design_box(b.options, dom)), relu_out)
     return Built(ad, dom, certify_on_domain(ctx, ad, box_enclosure(ctx, dom)), tuple(ranks))
 
 
