@@ -229,7 +229,7 @@ R_RAND = Theorem(
     generate=generate,
     shapes=shapes,
     constraints=constraints,
-    depends_on=("A-UNI",),  # and R-DET (Lemma 6), cited by steps Q1 and Q5, once that spec is merged
+    depends_on=("A-UNI", "R-DET"),
     interpretation=(
         "A probability-one statement is checked draw by draw: 'holds' says Assumption 1 (every R) is certified at "
         "each draw; nothing here can refute the lemma (that needs an open set of weights where it fails). The "

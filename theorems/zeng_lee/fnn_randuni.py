@@ -139,7 +139,7 @@ R_RANDUNI = Theorem(
     generate=generate,
     shapes=shapes,
     constraints=fnn_constraints,
-    depends_on=("R-RAND", "R-UNI"),  # and R-DET (Lemma 6), cited by step C2, once that spec is merged
+    depends_on=("R-RAND", "R-UNI", "R-DET"),
     interpretation=(
         "Checked draw by draw under R-RAND's uniform laws; 'holds' means certified exact on all of X at every "
         "draw. A probability-one statement is refuted only on an open set of weights; nothing here can do that, "

@@ -69,7 +69,7 @@ R_RAND_TFN1 = Theorem(
     ),
     generate=_generate("R-RAND-TFN1", True),
     shapes=tfn_shapes,
-    depends_on=("A-TFN1", "R-RAND"),  # "as Lemma 3" (Lemma 6, R-DET, once that spec exists)
+    depends_on=("A-TFN1", "R-RAND", "R-DET"),  # "as Lemma 3", i.e. through Lemma 6
     interpretation="A probability-one statement, checked as a count of random draws on which Assumption 3 was "
                    "certified; never refuted by a draw: failures form a null set, and a refutation would need a "
                    "certified open set of failing weights.",
@@ -95,7 +95,7 @@ R_RAND_TFN = Theorem(
     ),
     generate=_generate("R-RAND-TFN", False),
     shapes=tfn_shapes,
-    depends_on=("A-TFN", "R-RAND"),
+    depends_on=("A-TFN", "R-RAND", "R-DET"),
     interpretation="Assumption 4 is stated for a fixed R (r in [R]); the lemma is checked for every R at once, "
                    "r in [D]. A probability-one statement: counted on random draws, never refuted by one.",
     default_examples=len(SIZES),
