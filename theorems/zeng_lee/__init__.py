@@ -13,9 +13,11 @@ from theorems.zeng_lee.fnn_auni import A_UNI
 from theorems.zeng_lee.fnn_rand import R_RAND
 from theorems.zeng_lee.fnn_uni import R_UNI
 from theorems.zeng_lee.fnn_abs import R_ABS
-from theorems.zeng_lee.fnn_gen import R_GEN
 from theorems.zeng_lee.fnn_err import R_ERR
-from theorems.zeng_lee.fnn_flt import R_FLT
+from theorems.zeng_lee.fnn_agen import A_GEN
+from theorems.zeng_lee.fnn_randgen import R_RANDGEN
+from theorems.zeng_lee.fnn_gen import R_GEN
+from theorems.zeng_lee.fnn_generr import R_GENERR
 from theorems.zeng_lee.r_tfn import R_TFN
 from theorems.zeng_lee.sections import REPRODUCE, REPRODUCTION, STABILITY
 from verifier import SpecPackage
@@ -24,7 +26,7 @@ PACKAGE = SpecPackage(
     name="zeng_lee",
     title="Zeng & Lee, The Expressive Power of Low-Rank Adaptation (ICLR 2024)",
     source=PAPER,
-    theorems=(R_LIN, R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_GEN, R_ERR, R_FLT, R_TFN),
+    theorems=(R_LIN, R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_ERR, A_GEN, R_RANDGEN, R_GEN, R_GENERR, R_TFN),
     sections=(REPRODUCTION, STABILITY),
     commands=(REPRODUCE,),
 )
