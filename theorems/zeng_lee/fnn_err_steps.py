@@ -28,11 +28,6 @@ from theorems.zeng_lee.models.fnn.errparts import (
     tail,
     vmax,
 )
-
-
-def times(ctx: Any, a: Any, b: Any) -> Any:
-    """a b, exactly 0 when one factor is exactly 0 (so a tie with 0 is decided exactly)."""
-    return a if exact_zero(ctx, a) else b if exact_zero(ctx, b) else a * b
 from verifier import Claim, Comparison
 
 LEVELS = ("float", "certified")
@@ -40,6 +35,11 @@ LEVELS = ("float", "certified")
 #: construction can meet a step with equality (T4 with Wbar_i = 0 does), and the rounding then decides the
 #: tie either way; differences below this relative size are within the witness's rounding, not evidence.
 ROUNDING = 2.0**-30
+
+
+def times(ctx: Any, a: Any, b: Any) -> Any:
+    """a b, exactly 0 when one factor is exactly 0 (so a tie with 0 is decided exactly)."""
+    return a if exact_zero(ctx, a) else b if exact_zero(ctx, b) else a * b
 
 
 def wcmp(ctx: Any, p: Parts, label: str, lhs: Any, rel: str, rhs: Any) -> Comparison:
@@ -73,7 +73,8 @@ def _t2(ctx: Any, b: Any, p: Parts) -> list[Comparison]:
     for i in _blocks(p):
         rhs = ctx.relu(ctx.mm(p.What[i - 1], ctx.sub(p.zhat[i - 1], p.zbar[i - 1])))
         gap = ctx.maxabs(ctx.sub(ctx.sub(p.zhat[i], p.f_on_bar[i - 1]), rhs))
-        label = f"i={i}: max over support of |f_i(zhat_(i-1)) - f_i(zbar_(i-1)) - ReLU(What_i (zhat_(i-1) - zbar_(i-1)))|"
+        label = (f"i={i}: max over support of |f_i(zhat_(i-1)) - f_i(zbar_(i-1)) - "
+                 f"ReLU(What_i (zhat_(i-1) - zbar_(i-1)))|")
         if i == 1 or not p.rounded or ctx.level == "float":
             out.append(Comparison(label, gap, "==", 0))
         else:
@@ -128,7 +129,8 @@ def _t5_norms(ctx: Any, b: Any, p: Parts, i: int, alpha_i: Any) -> Comparison:
     top = _max_fro(ctx, p)
     gap_norm = ctx.const(0) if top is p.fro[i - 1] else top - p.fro[i - 1]
     return Comparison(f"i={i}: (right side of (19)) <= max_k ||Wbar_k||_F + E_i (alpha, E_i as printed), as "
-                      f"sqrt(sum_(j>RM) s_j^2(E^(i))) - E_i vs max_k ||Wbar_k||_F - ||Wbar_i||_F", gap_tail, "<=", gap_norm)
+                      f"sqrt(sum_(j>RM) s_j^2(E^(i))) - E_i vs max_k ||Wbar_k||_F - ||Wbar_i||_F", gap_tail, "<=",
+                      gap_norm)
 
 
 def _t5(ctx: Any, b: Any, p: Parts) -> list[Comparison]:
@@ -224,8 +226,9 @@ def _t11(ctx: Any, b: Any, p: Parts) -> list[Comparison]:
                 t = t * a
             rhs = rhs + t
         out.append(wcmp(ctx, p, f"i={i}: E||zhat_i - zbar_i|| vs alpha^(i-1) E||zhat_1 - zbar_1|| + "
-                        f"sum_(k=2..i) alpha^(i-k) B_k (alpha = max_k(||Wbar_k||_F + E_k))", p.delta(ctx, i), "<=", rhs))
-    return out or [Comparison("Lbar = 1: (21) is E||zhat_1 - zbar_1|| <= itself", 0, "<=", 0)]
+                        f"sum_(k=2..i) alpha^(i-k) B_k (alpha = max_k(||Wbar_k||_F + E_k))", p.delta(ctx, i), "<=",
+                        rhs))
+    return out
 
 
 def _t12(ctx: Any, b: Any, p: Parts) -> list[Comparison]:
@@ -336,7 +339,7 @@ def step_claims(lemma: str) -> tuple[Claim, ...]:
         _step("T10", "T10", r"$\sqrt{\|\Sigma\|_F}\prod_{j\le i-1}\|\bar W_j\|_F + \sum_{j\le i-1}"
               r"\prod_{k=j+1}^{i-1}\|\bar W_k\|_F\|\bar b_j\|_2 \le \beta$", _t10),
         _step("T11", "T11", r"(21) $E\|\hat z_i - \bar z_i\| \le \alpha^{i-1}E\|\hat z_1 - \bar z_1\| + "
-              r"\sum_{k=2}^{i}\alpha^{i-k}B_k$ ($\alpha = \max_k(\|\bar W_k\|_F + E_k)$)", _t11),
+              r"\sum_{k=2}^{i}\alpha^{i-k}B_k$ ($\alpha = \max_k(\|\bar W_k\|_F + E_k)$)", _t11, applies=_deep),
         _step("T12", "T12", r"$E\|\hat z_1 - \bar z_1\| \le \beta\,\sigma_{RM\wedge\tilde R_1+1}(E^{(1)})$ (from (16))",
               _t12, cites=(lemma,)),
         _step("T13", "T13", r"$\sigma_{RM\wedge\tilde R_i + 1}(E^{(i)}) = \sigma_{RM+1}(E^{(i)})$", _t13),
