@@ -121,7 +121,8 @@ CLAIMS = (
           r"$s_{\min}$)", levels=("certified",), evaluate=_s1, role="step", label="S1 (p32)",
           cites=("A-GEN", "R-FNN1V")),
     Claim("S2", statement=r"each block's composed affine map equals target layer $i$: "
-          r"$\prod_{l\in P_i}(W_l + \Delta W_l) = \bar W_i$ and offset $\bar b_i$ (Lemma 10's construction per block)", quantifier="exists",
+          r"$\prod_{l\in P_i}(W_l + \Delta W_l) = \bar W_i$ and offset $\bar b_i$ (Lemma 10's construction per block)",
+          quantifier="exists",
           levels=("float", "certified", "exact"), evaluate=_s2, applies=budgets_cover, role="step", label="S2 (p32)",
           cites=("R-FNN1V", "R-LINV")),
     Claim("S3", statement=r"each block's inner ReLUs are active on the block's inputs over all of $\mathcal X$ "

@@ -66,7 +66,8 @@ R_RANDGEN = Theorem(
     claims=(
         Claim("a-gen-every-rank", statement=r"on the random draw, Assumption 2 as printed holds for every "
               r"$r \le \min(D(|P_i| - 1), D)$ in every block (so for every choice of ranks); a failure on one "
-              r"draw would be inconclusive (a null event refutes nothing)", quantifier="exists", levels=("certified",), evaluate=_evaluate("printed")),
+              r"draw would be inconclusive (a null event refutes nothing)", quantifier="exists", levels=("certified",),
+              evaluate=_evaluate("printed")),
         Claim("block-reading-every-rank",
               statement="on the random draw, " + BLOCK + r" for every $r \le \min(D(|P_i| - 1), D)$",
               quantifier="exists", levels=("certified",), evaluate=_evaluate("block"), role="interpretation",
