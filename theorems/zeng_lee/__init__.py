@@ -18,6 +18,8 @@ from theorems.zeng_lee.fnn_agen import A_GEN
 from theorems.zeng_lee.fnn_randgen import R_RANDGEN
 from theorems.zeng_lee.fnn_gen import R_GEN
 from theorems.zeng_lee.fnn_generr import R_GENERR
+from theorems.zeng_lee.fnn_flt0 import R_FLT0
+from theorems.zeng_lee.fnn_flt import R_FLT
 from theorems.zeng_lee.r_tfn import R_TFN
 from theorems.zeng_lee.sections import REPRODUCE, REPRODUCTION, STABILITY
 from verifier import SpecPackage
@@ -26,7 +28,8 @@ PACKAGE = SpecPackage(
     name="zeng_lee",
     title="Zeng & Lee, The Expressive Power of Low-Rank Adaptation (ICLR 2024)",
     source=PAPER,
-    theorems=(R_LIN, R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_ERR, A_GEN, R_RANDGEN, R_GEN, R_GENERR, R_TFN),
+    theorems=(R_LIN, R_FNN1, A_UNI, R_RAND, R_UNI, R_ABS, R_ERR, A_GEN, R_RANDGEN, R_GEN, R_GENERR, R_FLT0, R_FLT,
+              R_TFN),
     sections=(REPRODUCTION, STABILITY),
     commands=(REPRODUCE,),
 )
