@@ -47,6 +47,41 @@ def applies(inst: Instance) -> bool:
     return (len(m["W"]) == 1 and len(m["Wbar"]) == 1 and all(v > 0 for v in m["bbar"][0].entries)
             and symmetric_half(m["X"]) is not None)
 
+def one_layer_lower_bound(inst: Instance, rank: int, output_relu: bool, ctx: Any) -> dict[str, Any] | None:
+    """The certified lower bound of the module docstring as balls of the certified `ctx` (None outside the family).
+
+    Returns the bound "lb" with its pieces ("tail", "cmax", "gamma", "off", "n", "pairs")."""
+    if not applies(inst):
+        return None
+    half = symmetric_half(inst.matrices["X"])
+    assert half is not None
+    pts = inst.matrices["X"]
+    b = ctx.bind([inst])
+    w = b.m("W")[0]
+    P = ctx.load([RatMatrix(pts.nrows, len(half), tuple(pts.entries[i * pts.ncols + j]
+                                                      for i in range(pts.nrows) for j in half))])
+    wp = ctx.mm(w, P)
+    d, m = ctx.shape(wp)
+    tail = ctx.const(0)
+    for j in range(rank + 1, min(d, m) + 1):
+        s = ctx.sv(wp, j)
+        tail = tail + s * s
+    norms = col_norms(ctx, wp)
+    cmax = norms[0]
+    for v in norms[1:]:
+        cmax = vmax(ctx, cmax, v)
+    if not cmax > 0:
+        return None
+    gamma = min(inst.matrices["bbar"][0].entries)
+    factor = vmin(ctx, ctx.const(2), ctx.const(gamma) / cmax) if output_relu else ctx.const(2)
+    n = pts.ncols
+    X = b.m("X")
+    fbar = run(ctx, [(b.m("Wbar")[0], b.m("bbar")[0])], X, output_relu)
+    off = mean_norm(ctx, ctx.sub(fbar, ctx.mm(b.m("bbar")[0], ctx.ones(1, n))))
+    lb = factor * tail / (cmax * ctx.const(n)) - off
+    return {"lb": lb, "tail": tail, "cmax": cmax, "gamma": gamma, "off": off, "n": n, "pairs": len(half)}
+
+
 def one_layer_refutation(inst: Instance, bound_of: Callable[[Any, Any], Any], rank: int, output_relu: bool,
                          prec: int = 170) -> Refutation | None:
     """A certified refutation of "some rank-<=R adapters and biases reach E||f - fbar|| <= bound".
@@ -59,46 +94,24 @@ def one_layer_refutation(inst: Instance, bound_of: Callable[[Any, Any], Any], ra
         return None
     from verifier import get_context
 
-    half = symmetric_half(inst.matrices["X"])
-    assert half is not None
-    pts = inst.matrices["X"]
     ctx = get_context("certified", prec=prec)
     with ctx.session():
-        b = ctx.bind([inst])
-        bound = bound_of(ctx, b)
-        w = b.m("W")[0]
-        P = ctx.load([RatMatrix(pts.nrows, len(half), tuple(pts.entries[i * pts.ncols + j]
-                                                          for i in range(pts.nrows) for j in half))])
-        wp = ctx.mm(w, P)
-        d, m = ctx.shape(wp)
-        tail = ctx.const(0)
-        for j in range(rank + 1, min(d, m) + 1):
-            s = ctx.sv(wp, j)
-            tail = tail + s * s
-        norms = col_norms(ctx, wp)
-        cmax = norms[0]
-        for v in norms[1:]:
-            cmax = vmax(ctx, cmax, v)
-        if not cmax > 0:
+        got = one_layer_lower_bound(inst, rank, output_relu, ctx)
+        if got is None:
             return None
-        gamma = min(inst.matrices["bbar"][0].entries)
-        factor = vmin(ctx, ctx.const(2), ctx.const(gamma) / cmax) if output_relu else ctx.const(2)
-        n = pts.ncols
-        lb_const = factor * tail / (cmax * ctx.const(n))
-        X = b.m("X")
-        fbar = run(ctx, [(b.m("Wbar")[0], b.m("bbar")[0])], X, output_relu)
-        off = mean_norm(ctx, ctx.sub(fbar, ctx.mm(b.m("bbar")[0], ctx.ones(1, n))))
-        lb = lb_const - off
+        bound = bound_of(ctx, ctx.bind([inst]))
+        lb = got["lb"]
         if not (lb - bound) > 0:
             return None
+        n = got["n"]
         cert = {
             "kind": "lower-bound",
             "family": f"x -> ReLU((W_1 + dW) x + b), rank(dW) <= {rank}, b free" if output_relu else
                       f"x -> (W_1 + dW) x + b, rank(dW) <= {rank}, b free",
-            "law": f"x uniform on the {n} columns of X = {{+-p_i}} ({len(half)} pairs)",
+            "law": f"x uniform on the {n} columns of X = {{+-p_i}} ({got['pairs']} pairs)",
             "value": lb.lower().str(12, radius=False), "claimed_bound": bound.upper().str(12, radius=False),
-            "pieces": {"sum_{j>R} s_j(W_1 P)^2": tail.str(10), "c_max = max_i ||W_1 p_i||": cmax.str(10),
-                       "gamma = min_k bbar_k": str(gamma), "E||fbar(x) - bbar||": off.str(10)},
+            "pieces": {"sum_{j>R} s_j(W_1 P)^2": got["tail"].str(10), "c_max = max_i ||W_1 p_i||": got["cmax"].str(10),
+                       "gamma = min_k bbar_k": str(got["gamma"]), "E||fbar(x) - bbar||": got["off"].str(10)},
             "argument": (__doc__ or "").split("\n\n", 1)[1].strip(),
             "evidence": "certified", "prec_bits": prec,
         }
@@ -108,5 +121,5 @@ def one_layer_refutation(inst: Instance, bound_of: Callable[[Any, Any], Any], ra
     return Refutation("certified", reason, cert)
 
 
-__all__ = ["applies", "one_layer_refutation", "symmetric_half"]
+__all__ = ["applies", "one_layer_lower_bound", "one_layer_refutation", "symmetric_half"]
 
