@@ -47,7 +47,6 @@ from theorems.zeng_lee.models.fnn.plan import block_ranks as block_ranks
 from theorems.zeng_lee.models.fnn.plan import refute_all_active as refute_all_active
 from theorems.zeng_lee.models.fnn.plan import search_plan as search_plan
 from theorems.zeng_lee.models.fnn.plan import uni_threshold as uni_threshold
-from theorems.zeng_lee.models.fnn.search import gd_flt as gd_flt
 from theorems.zeng_lee.models.fnn.search import gd_lora as gd_lora
 from theorems.zeng_lee.models.fnn.spec import A_UNI_STATEMENT as A_UNI_STATEMENT
 from theorems.zeng_lee.models.fnn.spec import Built as Built
@@ -109,7 +108,6 @@ __all__ = [
     "fnn_constraints",
     "fnn_shapes",
     "forward",
-    "gd_flt",
     "gd_lora",
     "layer_outputs",
     "lower",

@@ -16,7 +16,7 @@ from typing import Any
 
 from theorems.zeng_lee.models.fnn.err import Witness, block_rank, witness_of
 from theorems.zeng_lee.models.fnn.model import Blocks
-from verifier import InstanceError, exact_product
+from verifier import exact_product
 
 
 def exact_zero(ctx: Any, x: Any) -> bool:
@@ -281,11 +281,6 @@ def tail(ctx: Any, e: Any, k: int, d: int) -> Any:
         s = ctx.sv(e, j)
         total = plus(ctx, total, s if exact_zero(ctx, s) else s * s)
     return total if exact_zero(ctx, total) else ctx.sqrt(total)
-
-
-def require_law(inst_points: Any) -> None:
-    if inst_points.ncols < 1:
-        raise InstanceError("the law needs at least one support point (X has no columns)")
 
 
 __all__ = ["Parts", "alpha_star", "beta", "col_norms", "exact_zero", "mean", "mean_norm", "parts", "plus", "run",
