@@ -44,6 +44,7 @@ FILES: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     "r_err_t7_shrunk.json": ("R-ERR", {"T7": "exact"}, ("T7-le",)),
     "r_err_t9_shrunk.json": ("R-ERR", {"T9": "certified"}, ("T9-jensen",)),
     "r_err_what_definition_shrunk.json": ("R-ERR", {"What-definition": "exact"}, ()),
+    "r_err_t10_growing_middle_layer.json": ("R-ERR", {"T10": "certified"}, ("expected-error", "T7", "T7-le")),
     "r_generr_spread_law.json": ("R-GENERR", {"expected-error": "certified"}, ("expected-error-trace",)),
     "r_gen_singular_target_block.json": ("R-GEN", {"S1": "exact"}, ("exact-on-domain", "S2", "S3")),
     "a_gen_singular_target_block.json": ("A-GEN", {"block-reading": "exact"}, ("holds-on-instance",)),

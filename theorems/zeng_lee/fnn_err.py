@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from theorems.zeng_lee._common import PAPER
-from theorems.zeng_lee.fnn_err_instances import box_points, spread_law_instance
+from theorems.zeng_lee.fnn_err_instances import box_points, growing_middle_layer, spread_law_instance
 from theorems.zeng_lee.fnn_err_steps import LEVELS, statement_comparisons, step_claims
 from theorems.zeng_lee.models.fnn import (
     A_UNI_STATEMENT,
@@ -46,10 +46,11 @@ def constraints(p: Mapping[str, int]) -> str | None:
 
 #: Default instances: the structured family where the printed bound fails (a small generic target at
 #: D = 8, the zero target at D = 4), the paper's scale (D = 16, (Lbar, L) = (1, 2), (2, 4), below the
-#: threshold 8), then small random ones (every third with a symmetric law).
+#: threshold 8), a three-layer target where T10 fails, then small random ones (every third with a symmetric law).
 FIXED: tuple[tuple[str, dict[str, int]], ...] = (
     ("spread", {"D": 8, "R": 1}), ("paper", {"D": 16, "L": 2, "Lbar": 1, "R": 4, "N": 32}),
     ("paper", {"D": 16, "L": 4, "Lbar": 2, "R": 4, "N": 32}), ("spread-zero", {"D": 4, "R": 1}),
+    ("t10", {}),
 )
 
 
@@ -57,6 +58,8 @@ def generate(rng: np.random.Generator, index: int = 0, params: Mapping[str, int]
     """See FIXED; random instances: Gaussian FNNs, x uniform on N dyadic points of [-1, 1]^D."""
     if params is None and index < len(FIXED):
         kind, fixed = FIXED[index]
+        if kind == "t10":
+            return growing_middle_layer(ID, rng, index)
         if kind.startswith("spread"):
             return spread_law_instance(ID, rng, fixed["D"], fixed["R"], 0.0 if kind == "spread-zero" else
                                        1 / (256 * np.sqrt(fixed["D"])), index)
@@ -177,6 +180,6 @@ R_ERR = Theorem(
         "bound leaves the existential statement unresolved; it is refuted only by a certified lower bound "
         "over every rank-R adapter and bias (one-layer networks, symmetric laws)."
     ),
-    default_examples=7,
+    default_examples=8,
     options_schema=dict(DOMAIN_OPTIONS),
 )

@@ -57,4 +57,22 @@ def spread_law_instance(theorem: str, rng: np.random.Generator, d: int, rank: in
     return Instance(theorem, params, mats, seed=index)
 
 
-__all__ = ["box_points", "cayley", "dyadic", "signed_basis", "spread_law_instance"]
+def growing_middle_layer(theorem: str, rng: np.random.Generator, index: int) -> Instance:
+    """Lbar = L = 3, D = 2, x uniform on {+-e_i}: ||Wbar_2||_F > 1 > ||Wbar_3||_F with a large bbar_1, where T10's
+    left side for i = 3 (whose bias sum carries prod_(k=j+1..2) ||Wbar_k||_F) exceeds every term of beta's max
+    (beta's term i carries prod_(k=j+1..i-1), so its term 2 lacks ||Wbar_2||_F on ||bbar_1|| and its term 3 is
+    damped by ||Wbar_3||_F)."""
+    from theorems.zeng_lee.models.fnn import random_fnn
+
+    d = 2
+    eye = RatMatrix.identity(d)
+    base = random_fnn(rng, d, 3, 3)
+    wbar = (eye, RatMatrix(d, d, tuple(2 * v for v in eye.entries)),
+            RatMatrix(d, d, tuple(v / 16 for v in eye.entries)))
+    bbar = (RatMatrix(d, 1, (Fraction(1),) * d), RatMatrix(d, 1, (Fraction(1, 4),) * d),
+            RatMatrix(d, 1, (Fraction(1, 64),) * d))
+    mats = {"W": base["W"], "b": base["b"], "Wbar": wbar, "bbar": bbar, "X": signed_basis(d)}
+    return Instance(theorem, {"D": d, "L": 3, "Lbar": 3, "R": 1, "N": 2 * d}, mats, seed=index)
+
+
+__all__ = ["box_points", "cayley", "dyadic", "growing_middle_layer", "signed_basis", "spread_law_instance"]

@@ -180,9 +180,18 @@ def _t7(ctx: Any, b: Any, p: Parts) -> list[Comparison]:
 
 
 def _t7_le(ctx: Any, b: Any, p: Parts) -> list[Comparison]:
-    return [Comparison(f"i={i}: E||zbar_(i-1)|| vs E||Wbar_(i-1) zbar_(i-2) + bbar_(i-1)||",
-                       mean_norm(ctx, p.zbar[i - 1]), "<=", mean_norm(ctx, _pre_target(ctx, b, p, i)))
-            for i in range(2, p.lbar + 1)]
+    out = []
+    for i in range(2, p.lbar + 1):
+        pre = _pre_target(ctx, b, p, i)
+        low = min_entry(ctx, pre)
+        if ctx.level != "float" and ctx.decide(Comparison("", low, ">=", 0))[0].status == "holds":
+            # ReLU is the identity at every support point: the two sides are the same number (equality)
+            out.append(Comparison(f"i={i}: every pre-activation >= 0 at the support, so both sides are equal: its "
+                                  f"smallest entry", low, ">=", 0))
+        else:
+            out.append(Comparison(f"i={i}: E||zbar_(i-1)|| vs E||Wbar_(i-1) zbar_(i-2) + bbar_(i-1)||",
+                                  mean_norm(ctx, p.zbar[i - 1]), "<=", mean_norm(ctx, pre)))
+    return out
 
 
 def _identical(what: str) -> Comparison:
