@@ -149,7 +149,7 @@ CLAIMS: tuple[Claim, ...] = (
 
 R_ERR = Theorem(
     id=ID,
-    title="Expected error of rank-R LoRA on an FNN below the threshold (Theorem 5, bound as printed)",
+    title="Expected error of rank-R LoRA on an FNN, any R (Theorem 5, bound as printed)",
     statement=STATEMENT,
     source=PAPER.at("Theorem 5", page="6, 29-31"),
     parameters=(
