@@ -20,8 +20,12 @@ from theorems.zeng_lee.fnn_rand import R_RAND
 from theorems.zeng_lee.fnn_uni import R_UNI
 from theorems.zeng_lee.fnn_randuni import R_RANDUNI
 from theorems.zeng_lee.fnn_abs import R_ABS
-from theorems.zeng_lee.fnn_gen import R_GEN
 from theorems.zeng_lee.fnn_err import R_ERR
+from theorems.zeng_lee.fnn_agen import A_GEN
+from theorems.zeng_lee.fnn_randgen import R_RANDGEN
+from theorems.zeng_lee.fnn_gen import R_GEN
+from theorems.zeng_lee.fnn_generr import R_GENERR
+from theorems.zeng_lee.fnn_flt0 import R_FLT0
 from theorems.zeng_lee.fnn_flt import R_FLT
 from theorems.zeng_lee.a_tfn import A_TFN1, A_TFN
 from theorems.zeng_lee.r_rand_tfn import R_RAND_TFN1, R_RAND_TFN
@@ -38,7 +42,8 @@ PACKAGE = SpecPackage(
     source=PAPER,
     # Sec. C.1 and Lemmas 5-6 first (everything below cites them), App. H last.
     theorems=(C_MAT, R_POLY, R_DET, R_LIN, R_LINV,
-              R_FNN1, R_FNN1E, R_FNN1V, A_UNI, R_RAND, R_UNI, R_RANDUNI, R_ABS, R_ERR, R_GEN, R_FLT,
+              R_FNN1, R_FNN1E, R_FNN1V, A_UNI, R_RAND, R_UNI, R_RANDUNI, R_ABS, R_ERR,
+              A_GEN, R_RANDGEN, R_GEN, R_GENERR, R_FLT0, R_FLT,
               A_TFN1, R_RAND_TFN1, R_TFN1, R_TFN1R, A_TFN, R_RAND_TFN, R_TFN, R_TFNR,
               R_WIDE),
     sections=(REPRODUCTION, STABILITY),

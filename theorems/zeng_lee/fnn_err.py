@@ -1,207 +1,155 @@
-"""R-ERR (Theorem 5): below the threshold, the expected error of the best rank-R adaptation is
-bounded by the block errors s_{RM+1}(E_i), with the constants as THEOREMS.md recalls them."""
+"""R-ERR (Theorem 5, p6; proof p29-31): the expected error of rank-R LoRA on an FNN, any R.
+
+Statement as printed: under Assumption 1, for x random on a bounded X with E[x x^T] = Sigma, there
+are adapters of rank <= R and biases with E||f(x) - fbar(x)||_2 <= beta sum_i (max_k(||Wbar_k||_F +
+E_k))^(Lbar-i) E_i, E_i = s_(RM+1)(E^(i)), beta as printed (with sqrt(||Sigma||_F)). The law of x is
+uniform on the columns of the instance matrix X (a finite law: expectations are exact finite sums)
+inside the domain X of the options (default [-1, 1]^D), for which the construction is designed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from theorems.zeng_lee._common import PAPER
+from theorems.zeng_lee.fnn_err_instances import box_points, growing_middle_layer, spread_law_instance
+from theorems.zeng_lee.fnn_err_steps import LEVELS, statement_comparisons, step_claims
 from theorems.zeng_lee.models.fnn import (
     A_UNI_STATEMENT,
     DOMAIN_OPTIONS,
-    FNN,
     a_uni_check,
-    box_enclosure,
-    build,
-    dims,
-    domain_of,
-    float_warm_start,
-    fnn_constraints,
     fnn_shapes,
-    gd_lora,
-    mc_ucb,
-    naive_sup_error,
     output_relu_of,
     random_fnn,
-    require_active,
-    stated_bound,
-    sup_error_bound,
-    uniform_blocks,
+    uniform_partition,
     uniform_ranks,
 )
-from verifier import Assumption, Claim, Comparison, Instance, InstanceError, Parameter, Theorem
+from theorems.zeng_lee.models.fnn.errlower import one_layer_refutation
+from theorems.zeng_lee.models.fnn.errparts import Parts, exact_zero, parts, plus, stated_bound
+from verifier import Assumption, Claim, Comparison, Instance, InstanceError, Parameter, RatMatrix, Theorem
 
 ID = "R-ERR"
 
-OPTIONS = {
-    **DOMAIN_OPTIONS,
-    "samples": {"type": "integer", "default": 4096, "description": "Monte Carlo inputs, uniform on X"},
-    "confidence": {"type": "number in (0, 1)", "default": 0.99, "description": "level of the Hoeffding bound"},
-}
-
 
 def shapes(p: Mapping[str, int]) -> dict[str, Any]:
-    return fnn_shapes(p["D"], p["L"], p["Lbar"])
+    return {**fnn_shapes(p["D"], p["L"], p["Lbar"]), "X": (p["D"], p["N"])}
 
 
-constraints = fnn_constraints
+def constraints(p: Mapping[str, int]) -> str | None:
+    if p["Lbar"] > p["L"]:
+        return f"need Lbar <= L, got Lbar={p['Lbar']} > L={p['L']}"
+    return None if p["R"] <= p["D"] else f"need R <= D, got R={p['R']} > D={p['D']}"
+
+
+#: Default instances: the structured family where the printed bound fails (a small generic target at
+#: D = 8, the zero target at D = 4), the paper's scale (D = 16, (Lbar, L) = (1, 2), (2, 4), below the
+#: threshold 8), a three-layer target where T10 fails, then small random ones (every third with a symmetric law).
+FIXED: tuple[tuple[str, dict[str, int]], ...] = (
+    ("spread", {"D": 8, "R": 1}), ("paper", {"D": 16, "L": 2, "Lbar": 1, "R": 4, "N": 32}),
+    ("paper", {"D": 16, "L": 4, "Lbar": 2, "R": 4, "N": 32}), ("spread-zero", {"D": 4, "R": 1}),
+    ("t10", {}),
+)
 
 
 def generate(rng: np.random.Generator, index: int = 0, params: Mapping[str, int] | None = None) -> Instance:
-    """Gaussian models, R below (mostly) or at the threshold; every third target has small weights
-    (gain 0.25), where the stated bound is tightest. x is uniform on X = [-1, 1]^D (or a ball)."""
-    gain = 0.25 if index % 3 == 2 else 1.0
-    opts: dict[str, Any] = {"domain": "ball", "ball_radius": 1} if index % 4 == 3 else {}
+    """See FIXED; random instances: Gaussian FNNs, x uniform on N dyadic points of [-1, 1]^D."""
+    if params is None and index < len(FIXED):
+        kind, fixed = FIXED[index]
+        if kind == "t10":
+            return growing_middle_layer(ID, rng, index)
+        if kind.startswith("spread"):
+            return spread_law_instance(ID, rng, fixed["D"], fixed["R"], 0.0 if kind == "spread-zero" else
+                                       1 / (256 * np.sqrt(fixed["D"])), index)
+        params = fixed
     if params is None:
-        d, big_l = int(rng.integers(2, 7)), int(rng.integers(1, 6))
+        d, big_l = int(rng.integers(2, 6)), int(rng.integers(1, 5))
         lbar = int(rng.integers(1, min(big_l, 3) + 1))
-        thr = -(-d // (big_l // lbar))
-        params = {"D": d, "L": big_l, "Lbar": lbar, "R": int(rng.integers(1, min(thr, d) + 1))}
-    d, big_l, lbar = dims(params)
-    return Instance(ID, dict(params), random_fnn(rng, d, big_l, lbar, target_gain=gain), options=opts, seed=index)
+        params = {"D": d, "L": big_l, "Lbar": lbar, "R": int(rng.integers(1, d + 1)), "N": 2 * d}
+    d, big_l, lbar, n = params["D"], params["L"], params["Lbar"], params["N"]
+    mats: dict[str, Any] = dict(random_fnn(rng, d, big_l, lbar))
+    if index % 3 == 2 and n % 2 == 0:  # a symmetric law {+-p_i}
+        rows = box_points(rng, d, n // 2).rows()
+        mats["X"] = RatMatrix(d, n, tuple(v for row in rows for v in (*row, *(-x for x in row))))
+    else:
+        mats["X"] = box_points(rng, d, n)
+    return Instance(ID, dict(params), mats, seed=index)
 
 
-def _m(p: Mapping[str, int]) -> int:
-    _d, big_l, lbar = dims(p)
-    return big_l // lbar
+def construction(ctx: Any, b: Any) -> Parts:
+    big_l, lbar = b.params["L"], b.params["Lbar"]
+    return parts(ctx, b, uniform_partition(big_l, lbar), uniform_ranks(b.params, b.params["R"]),
+                 output_relu_of(b.options))
 
 
-@dataclass(frozen=True)
-class ErrConstruction:
-    """Theorem 3's construction below the threshold, the target network and the stated bound."""
-
-    built: Any
-    target: Any
-    bound: Any
+def _statement(ctx: Any, b: Any, p: Parts) -> list[Comparison]:
+    return statement_comparisons(ctx, b, p)
 
 
-def construction(ctx: Any, b: Any) -> ErrConstruction:
-    if ctx.level == "exact":
-        raise InstanceError("R-ERR's bound involves singular values and square roots: not exact")
-    d, r = b.params["D"], b.params["R"]
-    blocks = uniform_blocks(b.params)
-    built = build(ctx, b, blocks, uniform_ranks(b.params, r))
-    ws, wbar, bbar = list(b.m("W")), list(b.m("Wbar")), list(b.m("bbar"))
-    errs = [
-        ctx.sv(ctx.sub(wbar[i], ctx.prod([ws[li] for li in blk], d)), r * _m(b.params) + 1)
-        for i, blk in enumerate(blocks)
-    ]
-    target = FNN(tuple(wbar), tuple(bbar), output_relu_of(b.options))
-    return ErrConstruction(built, target, stated_bound(ctx, built.domain, wbar, bbar, errs))
+def _trace(ctx: Any, b: Any, p: Parts) -> list[Comparison]:
+    return statement_comparisons(ctx, b, p, p.sqrt_trace)
 
 
-def _sup(ctx: Any, c: dict[str, Any]) -> Any:
-    built = c.built
-    return sup_error_bound(ctx, built.check.composed, c.target, box_enclosure(ctx, built.domain), built.domain)
+def _refute(inst: Instance) -> Any:
+    return one_layer_refutation(inst, lambda ctx, b: stated_bound(ctx, construction(ctx, b)), inst.p("R"),
+                                output_relu_of(inst.options))
 
 
-def _certified(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
-    built = c.built
-    require_active(ctx, built.check, "the domain " + built.domain.describe())
-    bound = c.bound
-    return [
-        *built.check.activity,
-        Comparison(
-            "certified sup_X ||f(x) - fbar(x)||_2 (>= the expectation) vs the stated bound",
-            _sup(ctx, c),
-            "<=",
-            bound,
-            tol=ctx.witness_tol(bound),
-            scale=bound,
-        ),
-    ]
-
-
-def _hoeffding(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
-    built, target, bound = c.built, c.target, c.bound
-    _mean, ucb = mc_ucb(ctx, built.domain, b.options, built.adapted.net, target, _sup(ctx, c))
-    if b.has("gd_B"):  # a gradient-descent witness, with a range from enclosures of both networks
-        import torch
-
-        ws = [ctx.add(w, ctx.mm(p, q)) for w, p, q in zip(b.m("W"), b.m("gd_B"), b.m("gd_A"), strict=True)]
-        net = FNN(tuple(ws), tuple(b.m("gd_b")), target.output_relu)
-        rng = naive_sup_error(ctx, net, target, box_enclosure(ctx, built.domain))
-        ucb = torch.minimum(ucb, mc_ucb(ctx, built.domain, b.options, net, target, rng)[1])
-    return [
-        *built.check.activity,
-        Comparison(
-            "Hoeffding upper confidence bound on E||f(x) - fbar(x)||_2 (x uniform on X) vs the stated bound",
-            ucb,
-            "<=",
-            bound,
-            scale=bound,
-        ),
-    ]
-
-
-def probes(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
-    """Gradient descent on LoRA factors and biases, only where the construction misses the bound."""
-    from verifier import get_context
-
-    ctx = get_context("float")
-    try:
-        b = ctx.bind([inst])
-        c = construction(ctx, b)
-        ucb = float(mc_ucb(ctx, c.built.domain, inst.options, c.built.adapted.net, c.target, _sup(ctx, c))[1])
-        if ucb <= float(c.bound):
-            return {}
-    except (InstanceError, RuntimeError):
-        pass
-    r = inst.p("R")
-    warm = float_warm_start(inst, uniform_blocks(inst.parameters), uniform_ranks(inst.parameters, r), r)
-    aux, _err = gd_lora(
-        inst.matrices["W"],
-        inst.matrices["Wbar"],
-        inst.matrices["bbar"],
-        r,
-        domain_of(inst),
-        output_relu_of(inst.options),
-        int(rng.integers(1 << 30)),
-        warm=warm,
-    )
-    return aux
+def _printed_what(ctx: Any, b: Any, p: Parts) -> list[Comparison]:
+    """What_i - Q_i against the printed LR_(RL∧Rt_i)(Wbar_1 - Q_i): a best rank-k approximation of
+    M = Wbar_1 - Q_i (k = RL∧Rt_i) is exactly a matrix of rank <= k with ||M - X||_F^2 = sum_(j>k) s_j(M)^2
+    (Eckart-Young; this also accepts every choice of LR_k where singular values of M tie)."""
+    d, big_l, r = b.params["D"], b.params["L"], b.params["R"]
+    out = []
+    for i, blk in enumerate(p.blocks):
+        q = ctx.prod([b.m("W")[li] for li in blk], d)
+        m = ctx.sub(b.m("Wbar")[0], q)
+        ks = {min(r * big_l, rt) for rt in p.rt[i]}
+        if len(ks) != 1:
+            raise InstanceError("instances of one float batch have different rank(E^(i)): decided one by one")
+        k = ks.pop()
+        resid = ctx.frobenius_sq(ctx.sub(m, ctx.sub(p.What[i], q)))
+        best = ctx.const(0)
+        for j in range(k + 1, d + 1):
+            s = ctx.sv(m, j)
+            best = plus(ctx, best, s if exact_zero(ctx, s) else s * s)
+        out.append(Comparison(f"block {i + 1}: rank(What_i - Q_i) vs k = RL∧Rt_i", ctx.rank(ctx.sub(p.What[i], q)),
+                              "<=", k))
+        scale = plus(ctx, resid, best)
+        tol = None if not p.rounded or ctx.level == "float" else scale * ctx.const(2.0**-30)
+        out.append(Comparison(f"block {i + 1}: ||(Wbar_1 - Q_i) - (What_i - Q_i)||_F^2 vs "
+                              f"sum_(j>k) s_j^2(Wbar_1 - Q_i)", resid, "==", best, tol=tol, scale=scale))
+    return out
 
 
 STATEMENT = (
-    r"Under A-UNI, the uniform partition, any $R$ and a random input with $E[x x^T] = \Sigma$, there are "
-    r"adapters of rank $\le R$ and biases with $E\|f(x) - \bar f(x)\|_2 \le \beta \sum_{i=1}^{\bar L} "
-    r"(\max_k(\|\bar W_k\|_F + E_k))^{\bar L - i} E_i$, "
-    r"$E_i = \sigma_{RM+1}(\bar W_i - \prod_{l \in P_i} W_l)$, "
-    r"$\beta = \max_i(\sqrt{\|\Sigma\|_F} \prod_{j \le i} \|\bar W_j\|_F + \sum_{j \le i} \prod_{k=j+1}^{i-1} "
-    r"\|\bar W_k\|_F \|\bar b_j\|_2) \vee \sqrt{\|\Sigma\|_F}$."
+    r"Under Assumption 1, for any $R \in [D]$ and $x$ random on a bounded $\mathcal X$ with $E[xx^\top] = \Sigma$, "
+    r"there are adapters of rank $\le R$ and biases with $E\|f(x) - \bar f(x)\|_2 \le \beta \sum_{i=1}^{\bar L} "
+    r"(\max_{k \in [\bar L]}(\|\bar W_k\|_F + E_k))^{\bar L - i} E_i$, $E_i = \sigma_{RM+1}(E^{(i)})$, "
+    r"$\beta = \max_{i}(\sqrt{\|\Sigma\|_F}\prod_{j=1}^{i}\|\bar W_j\|_F + \sum_{j=1}^{i}\prod_{k=j+1}^{i-1}"
+    r"\|\bar W_k\|_F\|\bar b_j\|_2) \vee \sqrt{\|\Sigma\|_F}$."
 )
 
-CLAIMS = (
-    Claim(
-        "expected-error-certified",
-        statement=r"the construction's $\sup_{\mathcal X} \|f - \bar f\|_2$ (certified: inner ReLUs "
-                  r"active on $\mathcal X$, "
-        r"Lipschitz propagation of the block residuals) is at most the stated bound, hence so is the expectation "
-        r"for any input distribution on $\mathcal X$",
-        quantifier="exists",
-        levels=("float", "certified"),
-        evaluate=_certified,
-    ),
-    Claim(
-        "expected-error-hoeffding",
-        statement=r"Monte Carlo evidence (its own kind: statistical, float arithmetic): the one-sided Hoeffding upper "
-        r"confidence bound (level options.confidence, default 99%, from options.samples uniform inputs and the "
-        r"range $\sup_{\mathcal X}\|f - \bar f\|$) on $E\|f(x) - \bar f(x)\|_2$ is at most the stated bound "
-        r"(witness: the construction, or a gradient-descent one where it misses)",
-        quantifier="exists",
-        levels=("float",),
-        evaluate=_hoeffding,
-        uses_probes=True,
-    ),
+CLAIMS: tuple[Claim, ...] = (
+    Claim("expected-error", statement=r"some rank-$\le R$ adapters and biases give $E\|f(x) - \bar f(x)\|_2 \le "
+          r"\beta\sum_i(\max_k(\|\bar W_k\|_F + E_k))^{\bar L-i}E_i$ (witness: the proof's construction; refuted "
+          r"only by a certified lower bound over all adapters and biases)", quantifier="exists", levels=LEVELS,
+          evaluate=_statement, refute=_refute),
+    Claim("expected-error-trace", statement=r"the same with $\sqrt{\mathrm{tr}\,\Sigma}$ (which bounds $E\|x\|_2$) in "
+          r"place of $\sqrt{\|\Sigma\|_F}$ in $\beta$", quantifier="exists", levels=LEVELS, evaluate=_trace,
+          role="interpretation", interpretation="beta with the bound on E||x|| that holds for every law (T9 "
+          "corrected); checked on the same construction"),
+    Claim("What-definition", statement=r"the construction's block weight is $\hat W_i = \mathrm{LR}_{RL\wedge "
+          r"\tilde R_i}(\bar W_1 - \prod_{l\in P^u_i} W_l) + \prod_{l\in P^u_i} W_l$ (as printed: $\bar W_1$, $RL$)",
+          levels=LEVELS, evaluate=_printed_what, role="step", label="What (p29)"),
+    *step_claims("R-FNN1"),
 )
 
 R_ERR = Theorem(
     id=ID,
-    title="Error of rank-R LoRA below the threshold (constants as recalled)",
+    title="Expected error of rank-R LoRA on an FNN, any R (Theorem 5, bound as printed)",
     statement=STATEMENT,
     source=PAPER.at("Theorem 5", page="6, 29-31"),
     parameters=(
@@ -209,28 +157,29 @@ R_ERR = Theorem(
         Parameter("L", description="frozen depth", low=1, high=8),
         Parameter("Lbar", description="target depth", low=1, high=8),
         Parameter("R", description="LoRA rank", low=1, high=16),
+        Parameter("N", description="support points of the law of x (columns of X)", low=1, high=64),
     ),
     assumptions=(Assumption("A-UNI", statement=A_UNI_STATEMENT, check=a_uni_check),),
     construction=construction,
     construction_summary=(
-        "R-UNI's construction with rank-R adapters (the SVD slices give block residuals "
-        "s_{RM+1}(E_i)); x uniform on X, so Sigma = E[x x^T] is exact (box: "
-        "diag((lo^2+lo hi+hi^2)/3) plus the mean's outer product; ball: r^2/(D+2) I plus c c^T)."
+        "Theorem 3's construction below the threshold: per block of the uniform partition, R-LIN adapters "
+        "(rank R on the first M layers: the block weight is prod W + LR_{RM}(E^(i))), inner biases lifting "
+        "the block's inner pre-activations to >= 1 on a box enclosing both the adapted and the target values "
+        "over all of X, last bias bbar_i. Exact where a block's budget covers rank(E^(i)); else the float64 "
+        "construction rounded to dyadic rationals (factor form, so rank <= R exactly). Every claim reads this "
+        "exact witness; x is uniform on the columns of X (exact finite sums)."
     ),
     claims=CLAIMS,
     generate=generate,
     shapes=shapes,
     constraints=constraints,
-    probes=probes,
-    depends_on=("R-UNI", "A-UNI"),
+    depends_on=("R-UNI", "A-UNI", "R-FNN1"),
     interpretation=(
-        "The input distribution is uniform on the bounded domain X (the construction needs a bounded "
-        "support; a Gaussian input has none). Two kinds of evidence: a certified bound on the supremum "
-        "(which bounds the expectation for every distribution on X), and a Monte Carlo Hoeffding bound "
-        "(statistical evidence at the stated confidence, computed in float). beta's index range is "
-        "taken literally (i = 1..Lbar). A witness above the bound leaves the existential claim "
-        "unresolved."
+        "The random input is uniform on finitely many rational points inside the bounded domain X (its "
+        "support is bounded, E||.|| is a finite sum decided in certified arithmetic). A construction above the "
+        "bound leaves the existential statement unresolved; it is refuted only by a certified lower bound "
+        "over every rank-R adapter and bias (one-layer networks, symmetric laws)."
     ),
-    default_examples=10,
-    options_schema=OPTIONS,
+    default_examples=8,
+    options_schema=dict(DOMAIN_OPTIONS),
 )

@@ -1,45 +1,52 @@
-"""R-FLT: tuning the last L-1 layers (first layer frozen) cannot represent a one-layer target, while
-LoRA with R >= ceil(D/L) can; with exact certificates on both sides."""
+"""R-FLT (Lemma 4, p7; proof p33): for D >= 2 and a fixed, arbitrary one-layer target fbar, if the entries of the
+frozen weights are independent continuous random variables (biases not random), then with probability 1 no
+tuning of the last L-1 layers (layer 1 frozen) gives f = fbar. No domain is stated; the proof works on R^D, so
+everything here is decided on R^D, exactly; the bounded-domain reading of the earlier restatement is kept as a
+labelled interpretation. Probability-one claims are refuted only by a certified open set of weights, or by an
+object fixed before the draw that defeats every draw (certified symbolically)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from theorems.zeng_lee._common import PAPER
-from theorems.zeng_lee.models.fnn import (
-    DOMAIN_OPTIONS,
-    FNN,
-    build,
-    corrections_assumption,
-    domain_comparisons,
-    domain_of,
+from theorems.zeng_lee.fnn_flt_instances import flt_instance
+from theorems.zeng_lee.models.fnn import DOMAIN_OPTIONS, domain_from_options, fnn_shapes, min_entry
+from theorems.zeng_lee.models.fnn.errparts import vmax, vmin
+from theorems.zeng_lee.models.fnn.flt import (
+    Collision,
+    HalfSpaces,
+    constant_net,
+    constant_tuning,
     find_collision,
-    first_layer_margin,
-    fnn_shapes,
-    forward,
-    gd_flt,
-    output_relu_of,
-    random_fnn,
-    refute_total_rank,
-    sample_inputs,
+    find_collision_in_box,
+    full_dimensional,
+    linear_set,
+    outside_cells,
+    relu_net,
+    tuned_network,
 )
 from verifier import (
-    Assumption,
-    AssumptionResult,
     Claim,
     Comparison,
     Instance,
-    InstanceError,
     Parameter,
+    PrecisionExhausted,
+    RatMatrix,
     Refutation,
     Theorem,
+    exact_det,
+    exact_inv,
 )
 
 ID = "R-FLT"
-SEPARATION = 2.0**-64  # "fbar(x) != fbar(x')" is checked as a gap of at least this (any positive gap suffices)
+RADIUS = Fraction(1, 2**12)  # first radius tried for open sets of W_1 (halved until certified)
 
 
 def shapes(p: Mapping[str, int]) -> dict[str, Any]:
@@ -47,259 +54,296 @@ def shapes(p: Mapping[str, int]) -> dict[str, Any]:
 
 
 def constraints(p: Mapping[str, int]) -> str | None:
-    if p["D"] < 2 or p["L"] < 2:
-        return f"the lemma needs D >= 2 and L >= 2, got D={p['D']}, L={p['L']}"
-    return None if p["R"] <= p["D"] else f"need R <= D, got R={p['R']} > D={p['D']}"
-
-
-def lora_ok(inst: Instance) -> bool:
-    return inst.p("R") * inst.p("L") >= inst.p("D")
+    return None if p["D"] >= 2 and p["L"] >= 2 else f"the lemma needs D >= 2 and L >= 2, got D={p['D']}, L={p['L']}"
 
 
 def generate(rng: np.random.Generator, index: int = 0, params: Mapping[str, int] | None = None) -> Instance:
-    """Gaussian frozen weights and biases; every fifth instance draws the frozen first-layer bias from
-    N(4, 0.25) (still a continuous distribution): then the first layer can be active on all of X."""
-    shift = 4.0 if index % 5 == 4 else 0.0
-    if params is None:
-        d, big_l = int(rng.integers(2, 6)), int(rng.integers(2, 5))
-        params = {"D": d, "L": big_l, "R": min(d, -(-d // big_l) + index % 2)}
-    mats = random_fnn(rng, params["D"], params["L"], 1, first_bias_shift=shift)
-    return Instance(ID, dict(params), mats, seed=index)
+    return flt_instance(ID, rng, index, params)
 
 
-def probes(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
-    """A collision pair (exact search) and final-layer weights tuned by Adam (the empirical side)."""
+@dataclass(frozen=True)
+class Draw:
+    """One draw: the sets I_1, Ibar_1 and the exact searches the claims read (computed when first read)."""
+
+    inst: Instance
+
+    @cached_property
+    def i1(self) -> HalfSpaces:
+        return linear_set(self.inst.matrices["W"], self.inst.matrices["b"], 1)
+
+    @cached_property
+    def ibar(self) -> HalfSpaces:
+        return linear_set(self.inst.matrices["Wbar"], self.inst.matrices["bbar"], 1)
+
+    @cached_property
+    def outside(self) -> tuple[Fraction, ...] | None:
+        """An exact interior point of I_1 outside Ibar_1 (strictly), or None."""
+        return next(outside_cells(self.i1, [self.ibar]), None)
+
+    @cached_property
+    def covered(self) -> bool | None:
+        """I_1 \\ Ibar_1 = empty: True/False exactly (None if I_1 has no interior, where cells do not decide it)."""
+        if self.outside is not None:
+            return False
+        return True if full_dimensional(self.i1) else None
+
+    @cached_property
+    def collision(self) -> Collision | None:
+        m = self.inst.matrices
+        return find_collision(m["W"], m["b"], m["Wbar"], m["bbar"], 1)
+
+    @cached_property
+    def box_collision(self) -> Collision | None:
+        m = self.inst.matrices
+        dom = domain_from_options(self.inst.options, self.inst.p("D"))
+        return find_collision_in_box(m["W"][0], m["b"][0], m["Wbar"][0], m["bbar"][0], dom.lo, dom.hi)
+
+
+def construction(ctx: Any, b: Any) -> Draw:
+    return Draw(b.instances[0])
+
+
+def _collision(c: Collision | None, what: str, inst: Instance) -> list[Comparison]:
+    if c is None:
+        return [Comparison(f"{what}: a collision certificate was found (count)", 0, ">=", 1)]
     m = inst.matrices
-    dom, relu_out = domain_of(inst), output_relu_of(inst.options)
-    out: dict[str, Any] = {}
-    pair = find_collision(
-        m["W"][0], m["b"][0], m["Wbar"][0], m["bbar"][0], dom, relu_out, seed=int(rng.integers(1 << 30))
-    )
-    if pair is not None:
-        out.update(pair.aux())
-    aux, _rmse = gd_flt(m["W"], m["b"], m["Wbar"][0], m["bbar"][0], dom, relu_out, int(rng.integers(1 << 30)))
-    out.update(aux)
-    return out
+    frozen, target = relu_net(m["W"], m["b"], True), relu_net(m["Wbar"], m["bbar"], True)
+    z1, z2 = frozen.upto(c.x1, 1), frozen.upto(c.x2, 1)
+    return [Comparison(f"{what}: max|z_1(x1) - z_1(x2)| (frozen first layer), {c.describe()}",
+                       max(abs(a - v) for a, v in zip(z1, z2, strict=True)), "==", 0),
+            Comparison("fbar(x1) != fbar(x2) (1 if the exact outputs differ)", int(target(c.x1) != target(c.x2)),
+                       "==", 1)]
 
 
-def construction(ctx: Any, b: Any) -> Any:
-    big_l = b.params["L"]
-    return build(ctx, b, (tuple(range(big_l)),), [b.params["R"]] * big_l)
+def _constant_tuning_check(inst: Instance) -> Any:
+    """The exact decision that the constant tuning matches fbar on R^D (when fbar is constant), or None."""
+    from verifier.evidence import Budget, decide_equal
+
+    m, d = inst.matrices, inst.p("D")
+    target = relu_net(m["Wbar"], m["bbar"], True)
+    value = target((Fraction(0),) * d)
+    if decide_equal(target, constant_net(d, value), budget=Budget(max_seconds=20)).status != "equal":
+        return None
+    ws, bs = constant_tuning(d, inst.p("L") - 1, value)
+    dec = decide_equal(tuned_network(m["W"], m["b"], 1, ws, bs), target, budget=Budget(max_seconds=20))
+    return (dec, ws, bs, value) if dec.status == "equal" else None
 
 
-def _hidden(ctx: Any, b: Any, x: Any) -> Any:
-    return forward(ctx, FNN((b.m("W")[0],), (b.m("b")[0],), True), x)
+def refute_every_draw(inst: Instance) -> Refutation | None:
+    """fbar constant (Wbar = 0), fixed before the draw: for EVERY W_1 the last layer with weight 0 and bias
+    ReLU(bbar) gives f = fbar on R^D; proved with W_1 and x symbolic (certify_every_draw)."""
+    m, d, big_l = inst.matrices, inst.p("D"), inst.p("L")
+    if any(m["Wbar"][0].entries):
+        return None
+    import sympy as sp
+
+    from verifier.evidence import certify_every_draw
+
+    bbar = [sp.Rational(v.numerator, v.denominator) for v in m["bbar"][0].entries]
+    b1 = [sp.Rational(v.numerator, v.denominator) for v in m["b"][0].entries]
+    value = [sp.Max(0, v) for v in bbar]
+
+    def relu(v: Any) -> Any:
+        return v.applyfunc(lambda t: sp.Max(0, t))
+
+    def fails(draws: Mapping[str, Any]) -> Any:
+        x = sp.Matrix(d, 1, lambda i, _j: sp.Symbol(f"x_{i}", real=True))
+        z = relu(draws["W1"] * x + sp.Matrix(b1))
+        for _ in range(big_l - 2):  # pass-through layers ReLU(I z + 0)
+            z = relu(z)
+        out = relu(sp.zeros(d, d) * z + sp.Matrix(value))
+        fbar = relu(sp.zeros(d, d) * x + sp.Matrix(bbar))
+        return sp.And(*[sp.Eq(sp.simplify(a - c), 0) for a, c in zip(out, fbar, strict=True)])
+
+    ref = certify_every_draw({"Wbar": "0", "bbar": [str(v) for v in m["bbar"][0].entries]},
+                             {"tuned layers": f"2..{big_l - 1} identity with bias 0; layer {big_l}: weight 0, bias "
+                                              f"ReLU(bbar) = {[str(v) for v in value]}"},
+                             {"W1": (d, d)}, fails)
+    return None if ref is None else ref.to_refutation()
 
 
-def _target(ctx: Any, b: Any, x: Any) -> Any:
-    return forward(ctx, FNN((b.m("Wbar")[0],), (b.m("bbar")[0],), output_relu_of(b.options)), x)
+def refute_tuning(inst: Instance) -> Refutation | None:
+    """A deterministic refutation of a step about this draw: the constant tuning decided equal to fbar on R^D."""
+    got = _constant_tuning_check(inst)
+    if got is None:
+        return None
+    dec, ws, bs, value = got
+    cert = dict(dec.certificate())
+    cert["tuning"] = {"layers": f"2..{inst.p('L')}", "W": [w.to_json() for w in ws], "b": [v.to_json() for v in bs]}
+    return Refutation("exact", f"fbar is constant ({[str(v) for v in value]}) and layers 2..L tuned to that constant "
+                               f"give f = fbar on all of R^D (exact decision)", cert)
 
 
-def _cannot(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
-    if not b.has("flt_pair"):
-        return [Comparison("a collision pair was found (count)", 0, ">=", 1)]
-    raw = b.instances[0].aux["flt_pair"]
-    dom = domain_of(b.instances[0])
-    if any(not dom.contains([row[j] for row in raw.rows()]) for j in range(2)):
-        raise InstanceError("aux.flt_pair: both inputs of the collision pair must lie in X (checked exactly)")
-    pair = b.m("flt_pair")
-    x, x2 = ctx.cols(pair, 0, 1), ctx.cols(pair, 1, 2)
-    return [
-        Comparison(
-            "max|h(x) - h(x')| for the frozen first layer h = ReLU(W_1 . + b_1)",
-            ctx.maxabs(ctx.sub(_hidden(ctx, b, x), _hidden(ctx, b, x2))),
-            "==",
-            0,
-        ),
-        Comparison(
-            "max|fbar(x) - fbar(x')| (the target separates the pair)",
-            ctx.maxabs(ctx.sub(_target(ctx, b, x), _target(ctx, b, x2))),
-            ">=",
-            _number(ctx, SEPARATION),
-        ),
-    ]
+def _ball_max_entry(ctx: Any, a: Any) -> Any:
+    return -min_entry(ctx, ctx.scale(a, -1))
 
 
-def _number(ctx: Any, value: float) -> Any:
-    """A float constant as the context's own number (exact: the dyadic rational it is)."""
-    return ctx.maxabs(ctx.scale(ctx.ones(1, 1), value))
+def refute_open_box(inst: Instance) -> Refutation | None:
+    """The bounded-domain reading fails on an open set of W_1: where the first layer is active on all of X and W_1
+    is non-singular, layer 2 = (Wbar W_1^-1, bbar - Wbar W_1^-1 b_1) (later layers the identity) gives f = fbar on X.
+    Certified on a box of W_1 around the draw; the tuning at the draw itself is decided equal on X exactly."""
+    from verifier.evidence import Polyhedron, certify_open_set, decide_equal
+
+    m, d = inst.matrices, inst.p("D")
+    dom = domain_from_options(inst.options, d)
+    center = [(a + c) / 2 for a, c in zip(dom.lo, dom.hi, strict=True)]
+    radius = [(c - a) / 2 for a, c in zip(dom.lo, dom.hi, strict=True)]
+    cm, rm = RatMatrix(d, 1, tuple(center)), RatMatrix(d, 1, tuple(radius))
+
+    def fails(ctx: Any, w: Mapping[str, Any]) -> list[Comparison]:
+        W1 = w["W1"]
+        pre_c = ctx.add(ctx.mm(W1, ctx.load([cm])), ctx.load([m["b"][0]]))
+        pre_r = ctx.mm(ctx.absolute(W1), ctx.load([rm]))
+        low = min_entry(ctx, ctx.sub(pre_c, pre_r))
+        return [Comparison("min(min over X of the first-layer pre-activation, s_min(W_1)) (a tuning matches fbar on X "
+                           "where it is > 0)", vmin(ctx, low, ctx.sv(W1, d)), "<=", 0)]
+
+    ref = certify_open_set(fails, {"W1": m["W"][0]}, RADIUS)
+    if ref is None or exact_det(m["W"][0]) == 0:
+        return None
+    w2 = m["Wbar"][0] @ exact_inv(m["W"][0])
+    b2 = m["bbar"][0] - w2 @ m["b"][0]
+    ws, bs = constant_tuning(d, inst.p("L") - 1, [Fraction(0)] * d)
+    ws[0], bs[0] = w2, b2
+    for k in range(1, len(ws)):
+        ws[k], bs[k] = RatMatrix.identity(d), RatMatrix(d, 1, (Fraction(0),) * d)
+    dec = decide_equal(tuned_network(m["W"], m["b"], 1, ws, bs), relu_net(m["Wbar"], m["bbar"], True),
+                       Polyhedron.box(dom.lo, dom.hi))
+    out = ref.to_refutation()
+    cert = {**(out.certificate or {}), "tuning_at_the_draw": dict(dec.certificate())}
+    return Refutation(out.evidence, out.reason + f"; at the draw itself the tuning is decided {dec.status} to fbar on "
+                                                 f"{dom.describe()} (exact)", cert)
 
 
-def refute_flt(inst: Instance) -> Refutation | None:
-    """Final-layer tuning provably represents fbar when the frozen first layer is active on all of X."""
+def refute_outside_persists(inst: Instance) -> Refutation | None:
+    """'I_1 \\ Ibar_1 = empty with probability 1' fails on an open set of W_1: a fixed x* with W_1 x* + b_1 < 0 for
+    every W_1 in a box (ball arithmetic) and x* outside Ibar_1 (exact; the target is fixed)."""
+    from verifier.evidence import certify_open_set
+
+    d = Draw(inst)
+    x = d.outside
+    if x is None:
+        return None
+    xm = RatMatrix(len(x), 1, tuple(x))
+    b1 = inst.matrices["b"][0]
+
+    def fails(ctx: Any, w: Mapping[str, Any]) -> list[Comparison]:
+        pre = ctx.add(ctx.mm(w["W1"], ctx.load([xm])), ctx.load([b1]))
+        return [Comparison(f"max_k (W_1 x* + b_1)_k at x* = {[str(v) for v in x[:4]]} (outside Ibar_1 exactly; "
+                           f"x* in I_1 \\ Ibar_1 where this is < 0)", _ball_max_entry(ctx, pre), ">=", 0)]
+
+    ref = certify_open_set(fails, {"W1": inst.matrices["W"][0]}, RADIUS)
+    return None if ref is None else ref.to_refutation()
+
+
+def refute_covered_persists(inst: Instance) -> Refutation | None:
+    """'I_1 \\ Ibar_1 != empty with probability 1' fails on an open set of W_1: with N = Wbar W_1^-1 and
+    n = bbar - N b_1, Wbar x + bbar = N (W_1 x + b_1) + n, so N >= 0 and n <= 0 entrywise give I_1 inside Ibar_1;
+    certified with strict margins on a box of W_1 (ball inverse)."""
+    from verifier.evidence import certify_open_set
+
     m = inst.matrices
-    margin = first_layer_margin(m["W"][0], m["b"][0], domain_of(inst))
-    if margin <= 0:
-        return None
-    from verifier import exact_det
 
-    if exact_det(m["W"][0]) == 0:
-        return None
-    return Refutation(
-        "exact",
-        f"the frozen first layer is active on all of X (exact minimum pre-activation over X = "
-        f"{margin} ~ {float(margin):.4g} > 0) and W_1 is non-singular, so h = W_1 x + b_1 on X "
-        f"and tuning layer 2 to Wbar W_1^-1 h + bbar - Wbar W_1^-1 b_1 (later layers passing "
-        f"through) gives f = fbar on X exactly. Both conditions are open in (W_1, b_1), so this "
-        f"has positive probability under any distribution with a positive density (e.g. "
-        f"Gaussian weights and biases)",
-    )
+    def fails(ctx: Any, w: Mapping[str, Any]) -> list[Comparison]:
+        n_mat = ctx.mm(ctx.load([m["Wbar"][0]]), ctx.inv(w["W1"]))
+        n_vec = ctx.sub(ctx.load([m["bbar"][0]]), ctx.mm(n_mat, ctx.load([m["b"][0]])))
+        worst = vmax(ctx, _ball_max_entry(ctx, ctx.scale(n_mat, -1)), _ball_max_entry(ctx, n_vec))
+        return [Comparison("max(max_kj -N_kj, max_k n_k), N = Wbar W_1^-1, n = bbar - N b_1 (I_1 inside Ibar_1 "
+                           "where this is < 0)", worst, ">=", 0)]
+
+    ref = certify_open_set(fails, {"W1": m["W"][0]}, RADIUS)
+    return None if ref is None else ref.to_refutation()
 
 
-def _lora(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
-    return domain_comparisons(ctx, c)
+def _nonsingular_target(inst: Instance) -> bool:
+    return exact_det(inst.matrices["Wbar"][0]) != 0
 
 
-def _counts(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
-    d, big_l, r = b.params["D"], b.params["L"], b.params["R"]
-    lora = sum(d * r + r * d for _ in range(big_l))  # B_l (D x R) and A_l (R x D) per layer
-    flt = sum(d * d + d for _ in range(big_l - 1))  # weights and biases of layers 2..L
-    return [
-        Comparison("LoRA factor parameters vs 2RDL", lora, "==", 2 * r * d * big_l),
-        Comparison("LoRA biases vs DL", sum(d for _ in range(big_l)), "==", d * big_l),
-        Comparison("final-layer tuning parameters vs (L-1)(D^2+D)", flt, "==", (big_l - 1) * (d * d + d)),
-    ]
+def _h2(ctx: Any, b: Any, d: Draw) -> list[Comparison]:
+    m = d.inst.matrices
+    return [Comparison("I_1 \\ Ibar_1 is empty (exact): max|W_1 - Wbar_1|", max(abs(a - c) for a, c in zip(
+        m["W"][0].entries, m["Wbar"][0].entries, strict=True)), "==", 0)]
 
 
-def _flt_net(ctx: Any, b: Any) -> FNN:
-    return FNN((b.m("W")[0], *b.m("flt_W")), (b.m("b")[0], *b.m("flt_b")), output_relu_of(b.options))
+def _h3_count(empty: bool) -> Any:
+    def evaluate(ctx: Any, b: Any, d: Draw) -> list[Comparison]:
+        if d.covered is None:
+            raise PrecisionExhausted("I_1 has no interior point: open cells do not decide I_1 \\ Ibar_1")
+        found = int(not d.covered)
+        if empty:
+            return [Comparison("this draw: I_1 \\ Ibar_1 = empty (exact open cells): non-empty cells found", found,
+                               "==", 0)]
+        return [Comparison("this draw: I_1 \\ Ibar_1 != empty (exact open cells): non-empty cells found", found,
+                           ">=", 1)]
+
+    return evaluate
 
 
-def _gd_pair(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
-    pair = b.m("flt_pair")
-    net = _flt_net(ctx, b)
-    err = ctx.maxabs(ctx.sub(forward(ctx, net, pair), _target(ctx, b, pair)))
-    gap = ctx.maxabs(ctx.sub(_target(ctx, b, ctx.cols(pair, 0, 1)), _target(ctx, b, ctx.cols(pair, 1, 2))))
-    return [
-        Comparison(
-            "gradient-descent FLT: max error on the collision pair vs half the target gap",
-            err,
-            ">=",
-            ctx.scale(gap, 0.5),
-        )
-    ]
-
-
-def _gd_vs_lora(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
-    x = sample_inputs(ctx, domain_of(b.instances[0]), 1024, 1)
-    fb = _target(ctx, b, x)
-    nets = (_flt_net(ctx, b), c.adapted.net)
-    rms = [((forward(ctx, net, x) - fb) ** 2).mean(dim=(-2, -1)).sqrt() for net in nets]
-    return [
-        Comparison(
-            "sampled RMS error: gradient-descent final-layer tuning vs the LoRA construction", rms[0], ">=", rms[1]
-        )
-    ]
-
-
-def _assumption(inst: Instance) -> AssumptionResult:
-    big_l = inst.p("L")
-    return corrections_assumption(
-        inst.matrices["W"], inst.matrices["Wbar"], (tuple(range(big_l)),), [inst.p("R") * (big_l - 1)]
-    )
-
-
-def _has_pair(inst: Instance) -> bool:
-    return "flt_pair" in inst.aux
-
+LEVELS = ("exact",)
 
 CLAIMS = (
-    Claim(
-        "flt-cannot-represent",
-        statement=r"no tuning of layers $2..L$ (weights and biases) gives $f = \bar f$ on $\mathcal "
-                  r"X$; certificate: $x, x' "
-        r"\in \mathcal X$ with equal frozen first-layer outputs and $\bar f(x) \ne \bar f(x')$ (exact). Refuted by "
-        r"an exact final-layer tuning that represents $\bar f$ (first layer active on all of $\mathcal X$)",
-        quantifier="exists",
-        levels=("float", "exact"),
-        evaluate=_cannot,
-        refute=refute_flt,
-        uses_probes=True,
-    ),
-    Claim(
-        "lora-represents",
-        statement=r"LoRA with $R \ge \lceil D/L \rceil$ gives $f = \bar f$ on all of $\mathcal X$ "
-                  r"(R-FNN1, certified on "
-        r"the domain)",
-        quantifier="exists",
-        levels=("float", "certified", "exact"),
-        evaluate=_lora,
-        threshold=lambda inst: -(-inst.p("D") // inst.p("L")),
-        refute=lambda inst: refute_total_rank(inst, inst.p("R") * inst.p("L")),
-    ),
-    Claim(
-        "parameter-counts",
-        statement=r"LoRA trains $2RDL$ factor entries (plus $DL$ biases), final-layer tuning $(L-1)(D^2+D)$",
-        quantifier="forall",
-        levels=("exact",),
-        evaluate=_counts,
-    ),
-    Claim(
-        "gd-flt-above-pair-bound",
-        statement=r"final layers tuned by gradient descent err by at least half the target gap on "
-                  r"the collision pair (exact)",
-        quantifier="forall",
-        levels=("float", "exact"),
-        evaluate=_gd_pair,
-        applies=_has_pair,
-        uses_probes=True,
-    ),
-    Claim(
-        "gd-flt-vs-lora-sampled",
-        statement=r"empirical side (float evidence): the sampled RMS error of gradient-descent "
-                  r"final-layer tuning is at least "
-        r"that of the LoRA construction",
-        quantifier="forall",
-        levels=("float",),
-        evaluate=_gd_vs_lora,
-        applies=lora_ok,
-        uses_probes=True,
-    ),
+    Claim("no-final-layer-tuning", statement=r"for the fixed target, with probability 1 over $W$: no tuning of layers "
+          r"$2..L$ gives $f = \bar f$ on $\mathbb{R}^D$ (per draw: two points with equal frozen first-layer outputs "
+          r"and "
+          r"different target outputs, exact); refuted by a target fixed before the draw that every draw lets "
+          r"the tuned layers match (symbolic proof), or by a certified open set of draws", quantifier="exists",
+          levels=LEVELS, evaluate=lambda ctx, b, d: _collision(d.collision, "no tuning of layers 2..L", d.inst),
+          refute=refute_every_draw),
+    Claim("nonsingular-target", statement=r"the same for targets with non-singular $\bar W_1$ (Lemma 12's hypothesis)",
+          quantifier="exists", levels=LEVELS, role="interpretation", applies=_nonsingular_target,
+          evaluate=lambda ctx, b, d: _collision(d.collision, "no tuning of layers 2..L", d.inst),
+          interpretation="Lemma 4 states no hypothesis on the target; Lemma 12, which its proof invokes, needs Wbar "
+                         "non-singular. A constant target (Wbar = 0) is matched by every draw."),
+    Claim("bounded-domain", statement=r"with probability 1 no tuning of layers $2..L$ gives $f = \bar f$ on the "
+          r"bounded "
+          r"box $\mathcal X$ of the options (the earlier restatement's reading)", quantifier="exists", levels=LEVELS,
+          role="interpretation", evaluate=lambda ctx, b, d: _collision(d.box_collision, "no tuning on X", d.inst),
+          refute=lambda inst: refute_open_box(inst) or refute_every_draw(inst),
+          interpretation="Not the paper's statement (no domain is printed; the proof uses points of R^D): on a "
+                         "bounded X the first layer can be active everywhere on X for an open set of W_1, and then "
+                         "tuning layer 2 reproduces fbar on X exactly."),
+    Claim("H1", statement=r"if $I_1 \setminus \bar I_1 \ne \emptyset$, no tuning gives $f = \bar f$ (Lemma 12)",
+          quantifier="exists", levels=LEVELS, role="step", label="H1", cites=("R-FLT0",),
+          applies=lambda inst: Draw(inst).covered is False,
+          evaluate=lambda ctx, b, d: _collision(d.collision, "no tuning of layers 2..L", d.inst), refute=refute_tuning),
+    Claim("H2", statement=r"$I_1 \setminus \bar I_1 = \emptyset$ only if $W_1 = \bar W_1$", levels=LEVELS,
+          role="step", label="H2", applies=lambda inst: Draw(inst).covered is True, evaluate=_h2),
+    Claim("H3", statement=r"(last line, as printed) $I_1 \setminus \bar I_1 = \emptyset$ holds with probability 1",
+          quantifier="exists", levels=LEVELS, role="step", label="H3", evaluate=_h3_count(True),
+          refute=refute_outside_persists),
+    Claim("H3-nonempty", statement=r"$I_1 \setminus \bar I_1 \ne \emptyset$ with probability 1 (what H1 needs)",
+          quantifier="exists", levels=LEVELS, role="interpretation", label="H3", evaluate=_h3_count(False),
+          refute=refute_covered_persists,
+          interpretation="The printed last line says '= empty'; the proof needs '!= empty' almost surely (so that H1 "
+                         "applies). Both readings are checked."),
 )
 
 R_FLT = Theorem(
     id=ID,
-    title="Final-layer tuning cannot represent a one-layer target; LoRA with R >= ceil(D/L) can",
-    statement=(
-        r"Let $D \ge 2$, $\bar f$ a one-layer FNN and $f$ a frozen FNN of depth $L \ge 2$ with independent "
-        r"continuous random weights. With probability 1 no tuning of the last $L-1$ layers (weights and "
-        r"biases; the first layer frozen) gives $f = \bar f$, while LoRA with $R \ge \lceil D/L \rceil$ does. "
-        r"Parameters: LoRA $2RDL$ ($+DL$ biases), final-layer tuning $(L-1)(D^2+D)$."
-    ),
+    title="Final-layer tuning cannot match a one-layer target, with probability 1 (Lemma 4, on R^D)",
+    statement=(r"Let $D \ge 2$ and $\bar f$ a fixed, arbitrary one-layer FNN target. If the entries of $W_1, \dots, "
+               r"W_L$ are independent, each from a continuous distribution, then with probability 1, for every tuning "
+               r"of the last $L - 1$ layers (layer 1 frozen), $f \ne \bar f$."),
     source=PAPER.at("Lemma 4", page="7, 33"),
     parameters=(
         Parameter("D", description="width", low=2, high=16),
         Parameter("L", description="frozen depth", low=2, high=8),
-        Parameter("R", description="LoRA rank", low=1, high=16),
-    ),
-    assumptions=(
-        Assumption(
-            "R-LIN-assumption",
-            statement=r"every $W_l$ non-singular and $\prod_l W_l + \mathrm{LR}_r(\bar W_1 - \prod_l W_l)$ "
-            r"non-singular for $r \le R(L-1)$ (for the LoRA side)",
-            check=_assumption,
-        ),
     ),
     construction=construction,
-    construction_summary=(
-        "Impossibility: an exact search for x in X with an inactive first-layer unit j, moved along "
-        "W_1^-1 e_j inside X while the unit stays inactive (same hidden vector), where fbar differs. "
-        "Possibility: R-FNN1's construction. Empirical: Adam on the last L-1 layers (authors' "
-        "code)."
-    ),
+    construction_summary=("Exact sets I_1 = {W_1 x + b_1 <= 0} and Ibar_1 (rational half-spaces), open cells of "
+                          "I_1 \\ Ibar_1 with exact certificates, collision search on R^D (and in the box X for the "
+                          "bounded reading); refutations: a symbolic every-draw proof for a constant target, certified "
+                          "open boxes of W_1 (ball arithmetic) for the probability-one steps."),
     claims=CLAIMS,
     generate=generate,
     shapes=shapes,
     constraints=constraints,
-    probes=probes,
-    depends_on=("R-FNN1",),
-    interpretation=(
-        "Per instance, 'no final-layer tuning works' is witnessed by a collision pair. The statement as "
-        "recalled (X bounded, random weights) fails with positive probability once the frozen biases are "
-        "random too: if the first layer is active on all of X (an open condition), final-layer tuning "
-        "represents fbar exactly; the verifier refutes such instances with an exact construction."
-    ),
-    default_examples=10,
+    depends_on=("R-FLT0",),
+    interpretation=("Each instance is one draw of the frozen weights (Gaussian on a fine dyadic grid, or a draw from a "
+                    "stated open set) with the target fixed; per-draw verdicts count, refutations need an open set of "
+                    "draws or an object fixed before the draw. Only W_1 matters: layers 2..L are replaced by the "
+                    "tuning. The LoRA side and the parameter counts (p7-8) are discussion, not part of the lemma."),
+    default_examples=6,
     generic_instances=True,  # a probability-one statement: null-set instances do not refute it
-    options_schema=dict(DOMAIN_OPTIONS),
+    options_schema={k: v for k, v in DOMAIN_OPTIONS.items() if k in ("box_lo", "box_hi")},
 )

@@ -2,8 +2,9 @@
 
 The model written once against `Context`, partitions, bounded domains and their enclosures, the
 block construction (R-FNN1 / R-UNI / R-GEN) with its certificate on a whole domain, exact
-thresholds, an impossibility certificate, plan and gradient-descent witness search, and the final
-layer tuning certificates of R-FLT. Importing this module loads neither torch nor python-flint.
+thresholds, an impossibility certificate, plan and gradient-descent witness search. The error-bound
+(err, errparts, errlower) and final-layer (flt) models are imported from their own modules.
+Importing this module loads neither torch nor python-flint.
 """
 
 from theorems.zeng_lee.models.fnn.assume import NONSINGULAR_MARGIN as NONSINGULAR_MARGIN
@@ -29,16 +30,6 @@ from theorems.zeng_lee.models.fnn.domain import min_entry as min_entry
 from theorems.zeng_lee.models.fnn.domain import relu_enclosure as relu_enclosure
 from theorems.zeng_lee.models.fnn.domain import sample_inputs as sample_inputs
 from theorems.zeng_lee.models.fnn.domain import sup_norm as sup_norm
-from theorems.zeng_lee.models.fnn.err import frobenius as frobenius
-from theorems.zeng_lee.models.fnn.err import mc_ucb as mc_ucb
-from theorems.zeng_lee.models.fnn.err import naive_sup_error as naive_sup_error
-from theorems.zeng_lee.models.fnn.err import stated_bound as stated_bound
-from theorems.zeng_lee.models.fnn.err import sup_error_bound as sup_error_bound
-from theorems.zeng_lee.models.fnn.err import target_enclosures as target_enclosures
-from theorems.zeng_lee.models.fnn.flt import Collision as Collision
-from theorems.zeng_lee.models.fnn.flt import find_collision as find_collision
-from theorems.zeng_lee.models.fnn.flt import first_layer_margin as first_layer_margin
-from theorems.zeng_lee.models.fnn.flt import flt_tuning as flt_tuning
 from theorems.zeng_lee.models.fnn.model import FNN as FNN
 from theorems.zeng_lee.models.fnn.model import absolute as absolute
 from theorems.zeng_lee.models.fnn.model import block_budget_ranks as block_budget_ranks
@@ -57,7 +48,6 @@ from theorems.zeng_lee.models.fnn.plan import block_ranks as block_ranks
 from theorems.zeng_lee.models.fnn.plan import refute_all_active as refute_all_active
 from theorems.zeng_lee.models.fnn.plan import search_plan as search_plan
 from theorems.zeng_lee.models.fnn.plan import uni_threshold as uni_threshold
-from theorems.zeng_lee.models.fnn.search import gd_flt as gd_flt
 from theorems.zeng_lee.models.fnn.search import gd_lora as gd_lora
 from theorems.zeng_lee.models.fnn.spec import A_UNI_STATEMENT as A_UNI_STATEMENT
 from theorems.zeng_lee.models.fnn.spec import Built as Built
@@ -90,7 +80,6 @@ __all__ = [
     "PAPER_OPTIONS",
     "Adapted",
     "Built",
-    "Collision",
     "Domain",
     "DomainCheck",
     "Enclosure",
@@ -116,23 +105,16 @@ __all__ = [
     "domain_from_options",
     "domain_of",
     "dyadic_gaussian",
-    "find_collision",
     "first_exact",
-    "first_layer_margin",
     "float_warm_start",
-    "flt_tuning",
     "fnn_constraints",
     "fnn_shapes",
     "forward",
-    "frobenius",
-    "gd_flt",
     "gd_lora",
     "layer_outputs",
     "lower",
     "lowrank_smin",
-    "mc_ucb",
     "min_entry",
-    "naive_sup_error",
     "nonsingularity_margins",
     "option",
     "output_relu_of",
@@ -147,11 +129,8 @@ __all__ = [
     "sample_inputs",
     "sampled_comparisons",
     "search_plan",
-    "stated_bound",
-    "sup_error_bound",
     "sup_norm",
     "sweep_uniform",
-    "target_enclosures",
     "uni_threshold",
     "uni_threshold_of",
     "uniform_block_ranks",

@@ -1,6 +1,6 @@
-"""Witnesses found by gradient descent (torch float64): LoRA factors plus biases, and final-layer
-tuning. They are stored exactly (every float is a dyadic rational) so that every claim that uses
-them is re-evaluated in exact or certified arithmetic, bit for bit."""
+"""Witnesses found by gradient descent (torch float64): LoRA factors plus biases. They are stored exactly
+(every float is a dyadic rational) so that every claim that uses them is re-evaluated in exact or certified
+arithmetic, bit for bit."""
 
 from __future__ import annotations
 
@@ -104,34 +104,3 @@ def gd_lora(W: Sequence[RatMatrix], Wbar: Sequence[RatMatrix], bbar: Sequence[Ra
            "gd_A": tuple(RatMatrix.from_numpy(m) for m in best[2]),
            "gd_b": tuple(RatMatrix.from_numpy(m) for m in best[3])}
     return aux, best[0]
-
-
-def gd_flt(W: Sequence[RatMatrix], b: Sequence[RatMatrix], Wbar: RatMatrix, bbar: RatMatrix, dom: Domain,
-           output_relu: bool, seed: int, steps: int = 400,
-           n: int = 512) -> tuple[dict[str, tuple[RatMatrix, ...]], float]:
-    """Tune the weights and biases of layers 2..L (layer 1 frozen) by Adam, as the authors' code does.
-
-    Returns aux ("flt_W", "flt_b") and the root-mean-square error on fresh samples.
-    """
-    import torch
-
-    rng = np.random.default_rng([seed, 5])
-    torch.manual_seed(int(rng.integers(0, 2**31 - 1)))
-    w1 = torch.from_numpy(W[0].to_numpy())
-    b1 = torch.from_numpy(b[0].to_numpy())
-    tw, tb = torch.from_numpy(Wbar.to_numpy()), torch.from_numpy(bbar.to_numpy())
-    x_train, x_test = torch.from_numpy(_points(dom, n, rng)), torch.from_numpy(_points(dom, 4 * n, rng))
-    y_train = _forward([tw], [tb], x_train, output_relu)
-    y_test = _forward([tw], [tb], x_test, output_relu)
-    ws = [torch.from_numpy(w.to_numpy()).requires_grad_() for w in W[1:]]
-    bs = [torch.from_numpy(v.to_numpy()).requires_grad_() for v in b[1:]]
-
-    def loss() -> Any:
-        return ((_forward([w1, *ws], [b1, *bs], x_train, output_relu) - y_train) ** 2).mean()
-
-    _fit(ws + bs, loss, steps, 1e-2)
-    with torch.no_grad():
-        rmse = float(((_forward([w1, *ws], [b1, *bs], x_test, output_relu) - y_test) ** 2).mean().sqrt())
-    aux = {"flt_W": tuple(RatMatrix.from_numpy(w.detach().numpy()) for w in ws),
-           "flt_b": tuple(RatMatrix.from_numpy(v.detach().numpy()) for v in bs)}
-    return aux, rmse
