@@ -254,7 +254,7 @@ class Claim:
         uses_probes: the claim reads the theorem's `probes` (search-found witnesses) from `aux`.
         threshold: a declared threshold: the claim applies only when
             `params[threshold_param] >= threshold(instance)`; search can shift and aim at it.
-        threshold_param: the parameter compared with `threshold`.
+        threshold_param: the parameter compared with `threshold` (required with it).
         role: "statement" (the theorem says it), "step" (a step of the proof), or
             "interpretation" (a reading the spec had to choose; say why in `interpretation`).
         label: the source's label for a step ("L6", "(12)").
@@ -272,7 +272,7 @@ class Claim:
     refute: Refute | None = None
     uses_probes: bool = False
     threshold: Callable[[Instance], int] | None = None
-    threshold_param: str = "R"
+    threshold_param: str | None = None
     role: Role = "statement"
     label: str = ""
     cites: tuple[str, ...] = ()
@@ -291,10 +291,12 @@ class Claim:
                  f"claim {self.id}: refute is for 'exists' claims (a 'forall' claim is refuted by its comparisons)")
         _require(self.role in ROLES, f"claim {self.id}: role must be one of {ROLES}, got {self.role!r}")
         _require(isinstance(self.cites, tuple), f"claim {self.id}: cites must be a tuple of ids")
+        _require(self.threshold is None or bool(self.threshold_param),
+                 f"claim {self.id}: a threshold needs threshold_param, the parameter it is compared with")
 
     def precondition(self, inst: Instance) -> bool:
         """Whether this claim applies to `inst`: its declared threshold and its `applies` both hold."""
-        if self.threshold is not None and inst.p(self.threshold_param) < self.threshold(inst):
+        if self.threshold is not None and inst.p(self.threshold_param or "") < self.threshold(inst):
             return False
         return self.applies is None or bool(self.applies(inst))
 

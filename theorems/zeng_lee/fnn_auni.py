@@ -146,7 +146,7 @@ CLAIMS = (
         levels=("float", "certified"),
         evaluate=_defined,
         applies=lambda inst: a_uni_check(inst).status == "holds",
-        threshold=uni_threshold_of,
+        threshold=uni_threshold_of, threshold_param="R",
         role="interpretation",
         interpretation="what the assumption is for: the SVD-ordered terms of E^(i) run out after M layers of a "
                        "block, so only partial corrections LR_r with r <= R(M-1) are inverted",

@@ -93,7 +93,8 @@ CLAIMS = (
           r"with $f(x) = \bar f(x)$ for all $x \in \mathcal X$ (inner ReLUs certified active on $\mathcal X$, the "
           r"composed affine map equal to the target's)", quantifier="exists",
           levels=st.STEP_LEVELS, evaluate=st.exactness,
-          threshold=threshold, refute=lambda inst: refute_total_rank(inst, inst.p("R") * inst.p("L"))),
+          threshold=threshold,
+          threshold_param="R", refute=lambda inst: refute_total_rank(inst, inst.p("R") * inst.p("L"))),
     Claim("adapter-rank", statement=r"the constructed adapters have $\mathrm{rank}(\Delta W_l) \le R$",
           levels=st.STEP_LEVELS, evaluate=st.adapter_ranks),
     Claim("F1", statement=r"with biases making every pre-activation of layers $1..L-1$ non-negative on $\mathcal X$, "

@@ -101,14 +101,15 @@ def _claim(cid: str, statement: str, evaluate: Any, label: str, role: str = "ste
            levels: tuple[str, ...] = ("float", "certified"), quantifier: str = "exists",
            interpretation: str = "") -> Claim:
     return Claim(cid, statement=statement, evaluate=evaluate, levels=levels, role=role, label=label,  # type: ignore
-                 cites=cites, threshold=threshold, quantifier=quantifier, interpretation=interpretation)  # type: ignore
+                 cites=cites, threshold=threshold,
+                 threshold_param="R", quantifier=quantifier, interpretation=interpretation)  # type: ignore
 
 
 CLAIMS = (
     Claim("exact-a-s", statement=r"if $R \ge D/M$: at the draw, adapters of rank $\le R$ and biases with $f(x) = "
           r"\bar f(x)$ for all $x \in \mathcal X$ (certified on all of $\mathcal X$; a draw where the construction "
           r"misses would be a null event, never a refutation)", quantifier="exists",
-          levels=("float", "certified", "exact"), evaluate=_exact, threshold=threshold),
+          levels=("float", "certified", "exact"), evaluate=_exact, threshold=threshold, threshold_param="R"),
     _claim("C1", r"Lemma 3: Assumption 1 holds for this $R$ (a.s.): certified at the draw", _c1, "C1",
            cites=("R-RAND",)),
     _claim("C2", r"$\mathrm{rank}\,E^{(i)} = D$ a.s., since $P(\det(\bar W_i - W) \ne 0 \mid \prod_{P^u_i} W_l = W) = "

@@ -103,6 +103,7 @@ def refute(inst: Instance) -> Any:
 def _step(cid: str, statement: str, evaluate: Any, label: str, cites: tuple[str, ...] = (),
           role: str = "step", interpretation: str = "") -> Claim:
     return Claim(cid, statement=statement, evaluate=evaluate, levels=STEP_LEVELS, threshold=uni_threshold_of,
+                 threshold_param="R",
                  role=role, label=label, cites=cites, interpretation=interpretation)  # type: ignore[arg-type]
 
 
@@ -112,10 +113,10 @@ CLAIMS = (
           r"$\le R$ and biases with $f(x) = \bar f(x)$ for all $x \in \mathcal X$ (every ReLU the construction needs "
           r"certified active on $\mathcal X$; the block affine maps equal)", quantifier="exists",
           levels=("float", "certified", "exact"), evaluate=lambda ctx, b, c: domain_comparisons(ctx, c),
-          threshold=uni_threshold_of, refute=refute),
+          threshold=uni_threshold_of, threshold_param="R", refute=refute),
     Claim("adapter-rank", statement=r"every constructed adapter has $\mathrm{rank}(\Delta W_l) \le R$",
           levels=("float", "certified", "exact"), evaluate=lambda ctx, b, c: rank_comparisons(ctx, c),
-          threshold=uni_threshold_of),
+          threshold=uni_threshold_of, threshold_param="R"),
     _step("U1", r"$f = f_{\bar L}\circ\dots\circ f_1$, $\bar f = \bar f_{\bar L}\circ\dots\circ\bar f_1$ with "
           r"$f_i = \mathrm{FNN}_{|P_i|,D}(\cdot; (W_l+\Delta W_l)_{l\in P^u_i}, (\hat b_l)_{l \in P^u_i})$, "
           r"$\bar f_i = \mathrm{FNN}_{1,D}(\cdot;\bar W_i,\bar b_i)$", us.u1, "U1"),

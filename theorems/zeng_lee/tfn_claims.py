@@ -285,23 +285,24 @@ def tfn_claims(single: bool, assumption: str) -> tuple[Claim, ...]:
         Claim("f-equals-fbar", statement=rf"If $R \ge \max_i \lceil G_i/2 \rceil$: adapters of rank $\le R$ on "
               rf"${nets}$, $W_{{2L}}$, $W_o$ (others $O$) and biases give $f(X) = \bar f(X)$ for all "
               r"$X \in \mathbb{R}^{D \times N}$ (decided by exact parameter identities that imply it for every X)",
-              quantifier="exists", evaluate=statement_comparisons, threshold=threshold, refute=refute_single_block),
+              quantifier="exists", evaluate=statement_comparisons, threshold=threshold,
+              threshold_param="R", refute=refute_single_block),
         Claim("f-equals-fbar-on-samples", statement=r"the constructed $f$ equals $\bar f$ on sample inputs",
-              quantifier="exists", levels=sampled, evaluate=on_samples, threshold=threshold,
+              quantifier="exists", levels=sampled, evaluate=on_samples, threshold=threshold, threshold_param="R",
               refute=refute_single_block, role="interpretation",
               interpretation="supporting evidence on given inputs only (certified balls through the softmax); "
                              "the statement itself is decided by the parameter identities"),
         Claim("K1", statement=r"induction claim: with the construction, $\hat H_l = H_l$ for every $l$ "
               r"($Z_0 = \hat Z_0 = X$); checked by the identities of each block (all X) and on sample inputs",
-              quantifier="exists", evaluate=_k1, threshold=threshold, role="step", label="K1"),
+              quantifier="exists", evaluate=_k1, threshold=threshold, threshold_param="R", role="step", label="K1"),
         Claim("K2", statement=rf"(24), l = 1: $\hat b_{{11}} = \bar b_{{11}}$, per head $(W_{{K1}}+\Delta W)^T"
               rf"(W_{{Q1}}+\Delta W) = \bar W_{{K1}}^T \bar W_{{Q1}}$ and ${val}$ suffice for $\hat H_1 = H_1$",
               levels=sampled, evaluate=_k2, role="step", label="K2"),
         Claim("K3", statement=r"each two-factor equation is met by Lemma 7 with $L = 2$ (first factor $W_Q$ resp. "
               r"$W_V$, second $W_K^T$ resp. " + ("$W_1$" if single else "$W_O$") + r") when "
               r"$R \ge \lceil \text{gap}/2 \rceil$ (the construction (8), (11) with the SVD of the gap)",
-              quantifier="exists", levels=sampled, evaluate=_k3, threshold=threshold, refute=refute_lemma7,
-              role="step", label="K3", cites=("R-LIN", assumption)),
+              quantifier="exists", levels=sampled, evaluate=_k3, threshold=threshold, threshold_param="R",
+              refute=refute_lemma7, role="step", label="K3", cites=("R-LIN", assumption)),
         Claim("K4", statement=r"$\hat H_{l-1} = H_{l-1}$ and $\Delta W_{2,l-1} = O$ give $\bar W_{2,l-1}^{-1}"
               r"(Z_{l-1} - \bar b_{2,l-1} 1^T) = W_{2,l-1}^{-1}(\hat Z_{l-1} - \hat b_{2,l-1} 1^T)$",
               levels=sampled, evaluate=_k4, applies=_deep, role="step", label="K4"),
@@ -315,10 +316,10 @@ def tfn_claims(single: bool, assumption: str) -> tuple[Claim, ...]:
               r"$W_{2,i-1}$, $W_{1i}$)", levels=_exact_k7_levels(), evaluate=_k7, role="step", label="K7"),
         Claim("K8", statement=r"output: Lemma 7 on $(W_{2L}, W_o)$ with target $\bar W_o \bar W_{2L}$ and "
               r"$\hat b_{2L} = (W_o + \Delta W_o)^{-1} \bar W_o \bar b_{2L}$ give equal outputs",
-              quantifier="exists", evaluate=_k8, threshold=threshold, role="step", label="K8",
+              quantifier="exists", evaluate=_k8, threshold=threshold, threshold_param="R", role="step", label="K8",
               cites=("R-LIN",)),
         Claim("K9", statement=r"$W_o + \Delta W_o$ is invertible (as printed: 'as shown in the proof of Lemma 7')",
-              evaluate=_k9, threshold=threshold, role="step", label="K9", cites=("R-LIN",),
+              evaluate=_k9, threshold=threshold, threshold_param="R", role="step", label="K9", cites=("R-LIN",),
               interpretation="Lemma 7's proof shows the first L - 1 adapted factors invertible; W_o is the last "
                              "factor of its pair. It is invertible all the same: K8 gives (W_o + dW_o)(W_2L + dW_2L) "
                              "= Wbar_o Wbar_2L, non-singular by Assumption 3/4. Checked on the construction of the "
