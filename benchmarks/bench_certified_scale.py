@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -117,7 +118,8 @@ def main(argv: list[str] | None = None) -> None:
               flush=True)
     if a.json_path:
         Path(a.json_path).write_text(json.dumps({"benchmark": "certified_scale", "theorem": "R-LIN",
-                                                 "claims": list(CLAIMS), "rows": rows}, indent=1))
+                                                 "claims": list(CLAIMS), "rows": rows,
+                                                 "load_average": os.getloadavg()}, indent=1))
 
 
 if __name__ == "__main__":
