@@ -40,7 +40,7 @@ from verifier._backends._base import Bound, Context
 W = TypeVar("W")
 
 
-def witness(ctx: Context, b: Bound, fn: Callable[[Context, Bound], W]) -> W:
+def witness(ctx: Context, b: Bound, fn: Callable[[Context, Bound], W], *, using: Context | None = None) -> W:
     """The witness `fn(actx, ab)` for the instances bound in `b`, as exact values of `ctx`.
 
     Args:
@@ -48,12 +48,14 @@ def witness(ctx: Context, b: Bound, fn: Callable[[Context, Bound], W]) -> W:
         b: the bound instances (the witness arithmetic binds the same instances).
         fn: computes the witness against any `Context`; returns matrices, or tuples, lists and
             frozen dataclasses of them (None, numbers and strings pass through).
+        using: compute the witness in this arithmetic instead of `ctx.witness_context()` (its
+            matrices must be ones `ctx.adopt` takes).
 
     Returns:
         `fn(ctx, b)` where `ctx.witness_context()` is None; else `fn`'s result in the witness
         arithmetic, every matrix adopted by `ctx` as the exact point it is.
     """
-    actx = ctx.witness_context()
+    actx = using if using is not None and ctx.witness_context() is not None else ctx.witness_context()
     if actx is None:
         return fn(ctx, b)
     with actx.session():
