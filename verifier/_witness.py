@@ -1,8 +1,8 @@
 """A-posteriori certification: compute a witness fast and approximately, certify it exactly as given.
 
-A construction's witness (adapters, biases, singular vectors: whatever makes an existential claim
-true) need not be computed inside ball arithmetic. Inverting ill-conditioned products there makes
-radii explode (R-LIN at D = 64, L = 4 ran out of precision at 166 bits). The standard remedy in
+A construction's witness (weight corrections, biases, singular vectors: whatever makes an existential
+claim true) need not be computed inside ball arithmetic. Inverting ill-conditioned products there makes
+radii explode (a depth-4 product of 64 x 64 layers ran out of precision at 166 bits). The standard remedy in
 verified numerics (Rump; INTLAB's `verify*`) is a posteriori: compute the witness in floating
 point, fix it as exact numbers, and verify the claim about *that* witness with products and
 residuals only. Inverses then appear in the certified path only where a claim is about them.

@@ -3,7 +3,7 @@
 Every operation runs in `arb_mat` at `bits` and keeps only the midpoint, so each matrix is an
 exact point (a dyadic rational) and no radius grows: this is floating point, not a certificate,
 and it never decides a verdict. It is the arithmetic a certified check computes its witnesses in
-(adapters, biases, singular vectors: see `verifier._witness`); the certified context then takes
+(weight corrections, biases, singular vectors: see `verifier._witness`); the certified context then takes
 the exact values of those points and certifies claims about them. FLINT's products and
 approximate solves make it 10-100x faster than mpmath at equal digits.
 """
