@@ -32,10 +32,10 @@ def _digests(db: Path) -> set[str]:
 
 
 def test_killed_worker_loses_no_finding(tmp_path: Path) -> None:
-    (thm,) = [t for t in load_spec_file(PLANTED) if t.id == "R-LIN-THRESHOLD-MINUS-ONE"]
+    (thm,) = load_spec_file(f"{PLANTED}:R_LIN_THRESHOLD_MINUS_ONE")
     db = tmp_path / "out" / "findings.sqlite"
     s = SearchSettings(time_budget=15.0, max_examples=100_000, seed=3, out_dir=str(tmp_path / "out"),
-                       database=str(tmp_path / "hyp"), spec_files=(PLANTED,))
+                       database=str(tmp_path / "hyp"), spec_files=(f"{PLANTED}:R_LIN_THRESHOLD_MINUS_ONE",))
     seen: dict[str, object] = {}
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=50) as cluster, distributed.Client(cluster) as client:
@@ -78,7 +78,7 @@ def test_search_campaign_cli_runs_two_workers(tmp_path: Path) -> None:
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     r = subprocess.run([sys.executable, "-m", "verifier", "search", "R-LIN-THRESHOLD-MINUS-ONE", "--spec", PLANTED,
-                        "--workers", "2", "--time-budget", "6", "--claim", "exact-above-threshold", "--json",
+                        "--workers", "2", "--time-budget", "20", "--claim", "exact-above-threshold", "--json",
                         "out.json"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert r.returncode == 1, r.stderr[-2000:]
     res = json.loads((tmp_path / "out.json").read_text())["results"][0]
