@@ -31,6 +31,15 @@ def _digests(db: Path) -> set[str]:
         return set()
 
 
+def _dead(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def test_killed_worker_loses_no_finding(tmp_path: Path) -> None:
     (thm,) = load_spec_file(f"{PLANTED}:R_LIN_THRESHOLD_MINUS_ONE")
     db = tmp_path / "out" / "findings.sqlite"
@@ -60,10 +69,9 @@ def test_killed_worker_loses_no_finding(tmp_path: Path) -> None:
         ((_thm, res),) = search_campaign([thm], s, ClusterSpec(workers=2, scheduler=cluster.scheduler_address),
                                          quiet=True)
         t.join(timeout=5)
-        after_pids = set(client.run(os.getpid).values())
     assert seen.get("before"), (f"no finding was stored before the worker was killed: {seen}; "
                                  f"{res.status} after {res.examples} examples, {res.notes}")
-    assert seen["victim"] not in after_pids  # the worker really died (and was replaced)
+    assert _dead(int(seen["victim"]))  # the worker really died
     assert seen["before"] <= _digests(db)  # every finding stored before the kill is still there
     assert res.status == "violated"
     assert "exact-above-threshold" in {f.claim for f in res.violations}

@@ -127,11 +127,13 @@ class CertifiedContext(Context):
 
     # -- a-posteriori witnesses ----------------------------------------------------------------
     def witness_context(self) -> Context:
-        """Midpoint arithmetic at this precision; singular vectors accurate well past the
-        witness tolerance 2^-(prec/2), so certificates built on them decide tolerance claims."""
+        """Midpoint arithmetic at 3/4 of this precision (the witness tolerance is 2^-(prec/2): a
+        witness at 3 prec/4 bits meets it with prec/4 bits to spare for the conditioning, and that
+        spare grows as the checker doubles prec); singular vectors refined past the tolerance,
+        so certificates built on them decide tolerance claims."""
         from verifier._backends._approx import ApproxContext
 
-        return ApproxContext(bits=self.prec, svd_bits=min(self.prec, self.prec // 2 + 12))
+        return ApproxContext(bits=max(53, 3 * self.prec // 4 + 8), svd_bits=min(self.prec, self.prec // 2 + 12))
 
     def adopt(self, source: Context, m: Any) -> Any:
         """An exact point matrix of the witness arithmetic, taken as the exact input it is."""
