@@ -7,8 +7,10 @@ arithmetic and certified a posteriori, `verifier.witness`) and every comparison,
 checker's escalation ladder. "decided" means every comparison came out holds/fails (no unknown,
 no precision exhausted). The mpmath check runs the same claims in pure mpmath at the same number
 of digits (no rigour); the ratio is mpmath seconds / certified seconds, from one run. Certified
-seconds are the best of --repeat runs, each with fresh contexts and caches; probes and
-assumptions are timed separately (they are not part of the claims' check).
+seconds are the best of --repeat runs, each with fresh contexts and caches (wall clock; the CPU
+seconds of the same runs are printed too, since a shared machine's load inflates wall time);
+probes and assumptions are timed separately (they are not part of the claims' check). The load
+average is recorded in the JSON.
 
 Usage: python benchmarks/bench_certified_scale.py [--sizes 16x4 64x4 256x4] [--mp-max-dim 64] [--json PATH]
 """
@@ -45,11 +47,11 @@ def _clear_caches() -> None:
     _svd._CERTIFICATES.clear()
 
 
-def check(thm: Any, inst: Any, level: str, prec: int, dps: int) -> tuple[float, bool, list[str]]:
-    """Seconds, decided, statuses of the two claims' comparisons at `level`."""
+def check(thm: Any, inst: Any, level: str, prec: int, dps: int) -> tuple[float, bool, list[str], float]:
+    """Wall seconds, decided, statuses of the two claims' comparisons at `level`, CPU seconds."""
     _clear_caches()
     runner = Runner(thm, CheckSettings(level=level, prec=prec, max_prec=8 * prec, dps=dps))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     statuses: list[str] = []
     decided = True
     for cid in CLAIMS:
@@ -60,7 +62,7 @@ def check(thm: Any, inst: Any, level: str, prec: int, dps: int) -> tuple[float, 
             continue
         decided &= all(d.status in ("holds", "fails") for d in decs)
         statuses.append(f"{cid}: " + ",".join(sorted({d.status for d in decs})))
-    return time.perf_counter() - t0, decided, statuses
+    return time.perf_counter() - t0, decided, statuses, time.process_time() - c0
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -89,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     check(thm, warm, "mp", a.prec, dps)  # imports and first-call set-up are not what we measure
     print(f"R-LIN certified at scale: claims {', '.join(CLAIMS)}; R={a.R}, {a.prec} bits = {dps} digits; "
           f"certified: best of {a.repeat}; one run of each")
-    print(f"{'D':>4} {'L':>2} {'certified s':>11} {'decided':>7} {'mpmath s':>9} {'mp/cert':>8} "
+    print(f"{'D':>4} {'L':>2} {'certified s':>11} {'cpu s':>7} {'decided':>7} {'mpmath s':>9} {'mp/cert':>8} "
           f"{'probes s':>8} {'assume s':>8}  statuses")
     rows = []
     for d, big_l in a.sizes:
@@ -102,17 +104,19 @@ def main(argv: list[str] | None = None) -> None:
         t_assume = time.perf_counter() - t0 if a.assumptions else None
         runs = [check(thm, inst, "certified", a.prec, dps) for _ in range(max(1, a.repeat))]
         secs = min(r[0] for r in runs)
+        cpu = min(r[3] for r in runs)
         decided = all(r[1] for r in runs)
         mp_secs: float | None = None
         mp_status: list[str] = []
         if d <= a.mp_max_dim:
-            mp_secs, _mp_decided, mp_status = check(thm, inst, "mp", a.prec, dps)
+            mp_secs, _mp_decided, mp_status, _mp_cpu = check(thm, inst, "mp", a.prec, dps)
         ratio = mp_secs / secs if mp_secs is not None else None
         rows.append({"D": d, "L": big_l, "R": a.R, "prec_bits": a.prec, "digits": dps, "seconds": secs,
-                     "seconds_runs": [r[0] for r in runs], "decided": decided, "statuses": runs[0][2],
+                     "seconds_runs": [r[0] for r in runs], "cpu_seconds": cpu, "decided": decided,
+                     "statuses": runs[0][2],
                      "mpmath_seconds": mp_secs, "mpmath_statuses": mp_status, "ratio": ratio,
                      "probe_seconds": t_probes, "assumption_seconds": t_assume, "assumptions": assumptions})
-        print(f"{d:>4} {big_l:>2} {secs:>11.3f} {'yes' if decided else 'no':>7} "
+        print(f"{d:>4} {big_l:>2} {secs:>11.3f} {cpu:>7.3f} {'yes' if decided else 'no':>7} "
               f"{'-' if mp_secs is None else f'{mp_secs:.2f}':>9} {'-' if ratio is None else f'{ratio:.0f}x':>8} "
               f"{t_probes:>8.2f} {'-' if t_assume is None else f'{t_assume:.2f}':>8}  {'; '.join(runs[0][2])}",
               flush=True)

@@ -35,15 +35,16 @@ class LoraWitness:
 
 def rank_one_terms(ctx: Context, e: Any) -> tuple[Any, Any, int]:
     """Factors (P, Q, k) with E = P Q when all k columns are used: SVD-based or exact rank factor."""
-    p, q, k, _u, _v = _terms(ctx, e)
+    p, q, k, _u, _v = _terms(ctx, e, ctx.shape(e)[1])
     return p, q, k
 
 
-def _terms(ctx: Context, e: Any) -> tuple[Any, Any, int, Any, Any]:
+def _terms(ctx: Context, e: Any, needed: int) -> tuple[Any, Any, int, Any, Any]:
+    """The first `needed` rank-one terms (P, Q, k <= needed), and the SVD factors (U, V) if any."""
     if ctx.has_svd:
         u, v = ctx.svd(e)
-        k = ctx.shape(v)[1]
-        return ctx.mm(e, v), ctx.T(v), k, u, v
+        vk = ctx.cols(v, 0, needed)  # only the handed-out terms: E V_k, not all of E V
+        return ctx.mm(e, vk), ctx.T(vk), ctx.shape(vk)[1], u, v
     c, f = ctx.rank_factor(e)
     return c, f, ctx.shape(c)[1], None, None
 
@@ -57,7 +58,7 @@ def lora_witness(ctx: Context, weights: Sequence[Any], target: Any, ranks: Seque
     n = ctx.shape(target)[0]
     big_l = len(weights)
     e = ctx.sub(target, ctx.prod(weights, n))
-    p, q, k, u, v = _terms(ctx, e)
+    p, q, k, u, v = _terms(ctx, e, sum(ranks))
     # suffix products W_L ... W_{l+1}, built once from the top (the naive loop rebuilds each)
     later: list[Any] = [None] * big_l
     for idx in range(big_l - 2, -1, -1):
@@ -78,7 +79,8 @@ def lora_witness(ctx: Context, weights: Sequence[Any], target: Any, ranks: Seque
             a = ctx.T(ctx.solve(ctx.T(partial), ctx.T(t_right))) if partial is not None else t_right
             adapters.append((b, a))
             adapted = ctx.add(weights[idx], ctx.mm(b, a))
-        partial = adapted if partial is None else ctx.mm(adapted, partial)
+        if idx < big_l - 1:  # the last layer's product would be unused
+            partial = adapted if partial is None else ctx.mm(adapted, partial)
         start = stop
     return LoraWitness(tuple(adapters), u, v)
 
