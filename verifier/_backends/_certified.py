@@ -119,7 +119,7 @@ class CertifiedContext(Context):
         self._exact = _Exact()
         self._hints: _Keyed = _Keyed(64)
         self._certs: _Keyed = _Keyed(64)
-        self._lazy: _Keyed = _Keyed(4096)
+        self._lazy: _Keyed = _Keyed(64)  # each refiner keeps its matrix alive: few, at D = 256
         self._estimates: _Keyed = _Keyed(4096)  # float values of one-sided quick enclosures, for reports
 
     def describe(self) -> dict[str, Any]:
@@ -464,7 +464,7 @@ def rat_to_fmpq(m: RatMatrix) -> fmpq_mat:
         return hit[1]
     q = fmpq_mat(m.nrows, m.ncols, [fmpq(x.numerator, x.denominator) for x in m.entries])
     _FMPQ[id(m)] = (m, q)
-    while len(_FMPQ) > 64:
+    while len(_FMPQ) > 16:
         _FMPQ.popitem(last=False)
     return q
 
