@@ -168,3 +168,20 @@ def test_planted_wrong_optimum_is_still_refuted() -> None:
     inst = thm.generate(np.random.default_rng(2), index=0, params={"D": 6, "L": 2, "R": 1})
     v = check_theorem(thm, CheckSettings(level="certified"), [inst], ["no-better-adapters"])
     assert v.claims[0].status == "violated" and v.claims[0].evidence in ("certified", "exact")
+
+
+def test_mixed_precision_solve_matches_flint_and_gives_up_on_singular_systems() -> None:
+    from verifier._backends._approx import _refined_solve
+    from verifier._backends._certified import working_prec
+
+    rng = np.random.default_rng(7)
+    a = cl.arb_mat_from_numpy(np.round(rng.standard_normal((40, 40)) * 256) / 256)
+    b = cl.arb_mat_from_numpy(rng.standard_normal((40, 3)))
+    with working_prec(300):
+        x = _refined_solve(a, b, 300)
+        assert x is not None
+        ref = a.solve(b, algorithm="approx")
+        err = max(abs(float((p - q).mid())) for p, q in zip(x.entries(), ref.entries(), strict=True))
+        assert err < 2.0**-250
+        sing = cl.arb_mat_from_numpy(np.ones((40, 40)))
+        assert _refined_solve(sing, b, 300) is None  # float64 cannot start it: FLINT decides
