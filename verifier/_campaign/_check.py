@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from verifier._campaign._cluster import ClusterSpec, client, progress
+from verifier._campaign._cluster import ClusterSpec, Progress, client
 from verifier._campaign._search import resolve
 from verifier._verdicts import CheckSettings, TheoremVerdict
 
@@ -30,6 +30,7 @@ def check_campaign(theorems: Sequence[Any], settings: CheckSettings, spec: Clust
     files = tuple(str(Path(f.partition(":")[0]).resolve()) + (":" + f.partition(":")[2] if ":" in f else "")
                   for f in spec_files)
     t0 = time.monotonic()
+    bar = Progress(quiet)
     with client(spec) as c:
         futs = [c.submit(check_one, t.id, files, settings, claims, (instances or {}).get(t.id),
                          key=f"check-{t.id}-{time.time_ns()}", pure=False) for t in theorems]
@@ -40,10 +41,10 @@ def check_campaign(theorems: Sequence[Any], settings: CheckSettings, spec: Clust
             except TimeoutError:
                 done = set()
             pending -= set(done)
-            progress(f"[check] {time.monotonic() - t0:6.1f} s, {len(futs) - len(pending)}/{len(futs)} theorems done",
-                     quiet)
+            bar.show(f"[check] {time.monotonic() - t0:6.1f} s, {len(futs) - len(pending)}/{len(futs)} theorems done",
+                     str(len(pending)))
         out = [f.result() for f in futs]
-    progress("", quiet)
+    bar.done()
     return out
 
 

@@ -88,9 +88,24 @@ def _quiet_logs(distributed: Any) -> Iterator[None]:
             logging.getLogger(n).setLevel(lv)
 
 
-def progress(msg: str, quiet: bool = False) -> None:
-    """One progress line on stderr (overwritten in place on a terminal)."""
-    if quiet:
-        return
-    end = "\r" if sys.stderr.isatty() else "\n"
-    print(msg.ljust(100), end=end, file=sys.stderr, flush=True)
+class Progress:
+    """Progress lines on stderr: overwritten in place every second on a terminal; in a log, a line
+    when what is counted changes, or every `every` seconds."""
+
+    def __init__(self, quiet: bool = False, every: float = 10.0) -> None:
+        self.quiet, self.every = quiet, every
+        self.tty = sys.stderr.isatty()
+        self.last: tuple[float, str] = (0.0, "")
+
+    def show(self, msg: str, counts: str = "") -> None:
+        import time
+
+        now = time.monotonic()
+        if self.quiet or (not self.tty and counts == self.last[1] and now - self.last[0] < self.every):
+            return
+        self.last = (now, counts)
+        print(msg.ljust(100), end="\r" if self.tty else "\n", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.tty and not self.quiet:
+            print(" " * 100, end="\r", file=sys.stderr, flush=True)

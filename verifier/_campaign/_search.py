@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from verifier._campaign._cluster import ClusterSpec, client, progress
+from verifier._campaign._cluster import ClusterSpec, Progress, client
 from verifier._search._model import DropRow, Finding, SearchResult, SearchSettings, StrongerRow, ThresholdRow
 
 
@@ -116,6 +116,7 @@ def search_campaign(theorems: Sequence[Any], settings: SearchSettings, spec: Clu
     n = shards or spec.workers
     db = FindingsDB(Path(s.out_dir) / "findings.sqlite")
     out: list[tuple[Any, SearchResult]] = []
+    bar = Progress(quiet)
     with client(spec) as c:
         for thm in theorems:
             t0 = time.monotonic()
@@ -139,9 +140,10 @@ def search_campaign(theorems: Sequence[Any], settings: SearchSettings, spec: Clu
                             results.append(f.result())
                         except Exception as e:  # a shard that failed for good: its stored findings stay
                             notes.append(f"shard {k} failed: {type(e).__name__}: {str(e)[:200]}")
-                    progress(f"[search {thm.id}] {time.monotonic() - t0:6.1f} s of {s.time_budget:g} s budget, "
-                             f"{n - len(pending)}/{n} shards done, {db.count(thm.id) - before} new finding(s) "
-                             f"in the store", quiet)
+                    found = db.count(thm.id) - before
+                    bar.show(f"[search {thm.id}] {time.monotonic() - t0:6.1f} s of {s.time_budget:g} s budget, "
+                             f"{n - len(pending)}/{n} shards done, {found} new finding(s) in the store",
+                             f"{len(pending)}|{found}")
             except KeyboardInterrupt:
                 interrupted = True
                 for f in pending:
@@ -155,8 +157,7 @@ def search_campaign(theorems: Sequence[Any], settings: SearchSettings, spec: Clu
             out.append((thm, res))
             if interrupted:
                 break
-    if not quiet:
-        progress("", quiet)
+    bar.done()
     return out
 
 
