@@ -39,10 +39,10 @@ CLAIMS = ("optimum-attained", "no-better-adapters")
 
 def _clear_caches() -> None:
     """Forget conversions and certificates remembered across checks, so each repeat starts cold."""
-    from verifier._backends import _certified
+    from verifier._backends import _ballkit
     from verifier._backends.linalg import _posteriori, _svd
 
-    _certified._FMPQ.clear()
+    _ballkit._FMPQ.clear()
     _posteriori._DEPARTURES.clear()
     _svd._CERTIFICATES.clear()
 
