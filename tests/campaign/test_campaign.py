@@ -86,8 +86,8 @@ def test_search_campaign_cli_runs_two_workers(tmp_path: Path) -> None:
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     r = subprocess.run([sys.executable, "-m", "verifier", "search", "R-LIN-THRESHOLD-MINUS-ONE", "--spec", PLANTED,
-                        "--workers", "2", "--time-budget", "20", "--claim", "exact-above-threshold", "--json",
-                        "out.json"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+                        "--workers", "2", "--time-budget", "20", "--no-shrink", "--claim", "exact-above-threshold",
+                        "--json", "out.json"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert r.returncode == 1, r.stderr[-2000:]
     res = json.loads((tmp_path / "out.json").read_text())["results"][0]
     assert res["violations"] and "2 shard(s)" in " ".join(res["notes"])
