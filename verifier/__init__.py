@@ -75,6 +75,7 @@ from verifier._verdicts import ClaimVerdict as ClaimVerdict
 from verifier._verdicts import Counterexample as Counterexample
 from verifier._verdicts import InstanceOutcome as InstanceOutcome
 from verifier._verdicts import TheoremVerdict as TheoremVerdict
+from verifier._witness import witness as witness
 
 __version__ = "0.2.0"
 
@@ -88,5 +89,5 @@ __all__ = [
     "check_theorem", "dyadic_gaussian", "exact_det", "exact_inv", "exact_product", "exact_rank", "exact_sub",
     "exists", "forall", "generate_instances", "get_context", "get_package", "get_theorem", "instance_from_json",
     "instance_to_json", "load_instance", "load_spec_file", "packages", "parse_entry", "record_findings",
-    "register_backend", "register_package", "register_theorem", "save_instance",
+    "register_backend", "register_package", "register_theorem", "save_instance", "witness",
 ]

@@ -48,14 +48,15 @@ class Runner:
         self.cons: dict[tuple[Any, str], Any] = {}
         self.timings: dict[str, float] = defaultdict(float)
 
-    def context(self, level: str, prec: int | None = None, dtype: str | None = None) -> Context:
-        key = f"{level}:{prec or ''}:{dtype or ''}"
+    def context(self, level: str, prec: int | None = None, dtype: str | None = None, quick: bool = False) -> Context:
+        key = f"{level}:{prec or ''}:{dtype or ''}{':quick' if quick else ''}"
         if key not in self.ctx:
             if level == "float":
                 self.ctx[key] = get_context("float", dtype=dtype or self.s.dtypes[0], device=self.s.device,
                                             tf32=self.s.tf32)
             elif level == "certified":
-                self.ctx[key] = get_context("certified", prec=prec or self.s.prec, max_prec=self.s.max_prec)
+                self.ctx[key] = get_context("certified", prec=prec or self.s.prec, max_prec=self.s.max_prec,
+                                            quick=quick)
             elif level == "mp":
                 self.ctx[key] = get_context("mp", dps=self.s.dps)
             else:
@@ -63,7 +64,8 @@ class Runner:
         return self.ctx[key]
 
     def _construct(self, ctx: Context, b: Any, key: Any) -> Any:
-        ck = (key, ctx.name + str(getattr(ctx, "prec", "")) + getattr(ctx, "dtype_name", ""))
+        ck = (key, ctx.name + str(getattr(ctx, "prec", "")) + getattr(ctx, "dtype_name", "")
+              + ("q" if getattr(ctx, "quick", False) else ""))
         if ck not in self.cons:
             c = self.thm.construction(ctx, b) if self.thm.construction else None
             if isinstance(c, dict):
@@ -104,21 +106,36 @@ class Runner:
         return [[d[i] if len(d) == len(insts) else d[0] for d in per_cmp] for i in range(len(insts))]
 
     def decisive(self, claim: Claim, inst: Instance, idx: int, level: Level) -> tuple[list[Decision] | None, str]:
-        """Evaluate at `level`; certified retries at doubled precision up to the ceiling."""
-        prec = self.s.prec
+        """Evaluate at `level`; certified retries at doubled precision up to the ceiling.
+
+        Certified starts quick (singular values from float64 or witness factors, refined only
+        for the comparisons they leave open); what stays open is retried in full at the same
+        precision, then at doubled precision. An existential claim that fails within its witness
+        tolerance is retried at doubled precision too: its witness is then recomputed with more
+        digits (a rounded witness missing by a hair is not evidence against the claim).
+        """
+        prec, quick = self.s.prec, level == "certified"
         while True:
             try:
-                ctx = self.context(level, prec=prec if level == "certified" else None)
+                ctx = self.context(level, prec=prec if level == "certified" else None, quick=quick)
                 decs = self.evaluate(ctx, [inst], claim, idx)[0]
             except PrecisionExhausted as e:
                 if level == "certified" and prec * 2 <= self.s.max_prec:
-                    prec *= 2
+                    prec, quick = prec * 2, False
                     continue
                 return None, f"{e}"
             except UNDEFINED as e:
                 return None, f"construction undefined: {e}"
-            if level == "certified" and any(d.status == "unknown" for d in decs) and prec * 2 <= self.s.max_prec:
-                prec *= 2
+            if level == "certified" and any(d.status == "unknown" for d in decs):
+                if quick:
+                    quick = False
+                    continue
+                if prec * 2 <= self.s.max_prec:
+                    prec *= 2
+                    continue
+            if level == "certified" and claim.quantifier == "exists" and prec * 2 <= self.s.max_prec and \
+                    any(d.status == "fails" and d.tolerance is not None for d in decs):
+                prec, quick = prec * 2, False
                 continue
             return decs, ""
 

@@ -20,7 +20,7 @@ import numpy as np
 from theorems.zeng_lee import lemma7
 from theorems.zeng_lee._common import PAPER, product
 from theorems.zeng_lee.lin_instances import MODES, linear_instance
-from theorems.zeng_lee.models.linear import adapted_weights, lora_adapters
+from theorems.zeng_lee.models.linear import adapted_weights, lora_witness
 from theorems.zeng_lee.models.probes import linear_lora_probes
 from theorems.zeng_lee.r_lin_steps import STEP_LEVELS, STEPS, parts
 from verifier import (
@@ -36,6 +36,7 @@ from verifier import (
     Refutation,
     Theorem,
     exact_rank,
+    witness,
 )
 from verifier.linalg import all_nonsingular, lowrank_corrections_nonsingular
 
@@ -83,7 +84,11 @@ def generate(rng: np.random.Generator, index: int = 0, params: Mapping[str, int]
 
 @dataclass(frozen=True)
 class LinearConstruction:
-    """Lemma 7's adapters (B, A) per layer (None: dW_l = 0), E = Wbar - prod W, and the residual."""
+    """Lemma 7's adapters (B, A) per layer (None: dW_l = 0), E = Wbar - prod W, and the residual.
+
+    In a certified check the adapters are an exact witness computed outside the balls
+    (`verifier.witness`); E and the residual are certified products of exact matrices.
+    """
 
     adapters: tuple[Any, ...]
     E: Any
@@ -93,10 +98,16 @@ class LinearConstruction:
 def construction(ctx: Any, b: Any) -> LinearConstruction:
     d, big_l, r = b.params["D"], b.params["L"], b.params["R"]
     ws, wbar = list(b.m("W")), b.m("Wbar")
-    adapters = lora_adapters(ctx, ws, wbar, [r] * big_l)
-    adapted = adapted_weights(ctx, ws, adapters)
+    wit = witness(ctx, b, lambda actx, ab: lora_witness(actx, list(ab.m("W")), ab.m("Wbar"), [r] * big_l))
+    adapted = adapted_weights(ctx, ws, wit.adapters)
     e = ctx.sub(wbar, ctx.prod(ws, d))
-    return LinearConstruction(tuple(adapters), e, ctx.sub(ctx.prod(adapted, d), wbar))
+    residual = ctx.sub(ctx.prod(adapted, d), wbar)
+    if wit.u is not None:
+        # E ~ U S V^T, and the residual ~ E (I - V_k V_k^T) has the same singular vectors: their
+        # singular values are certified from these factors by products, with no SVD in the balls
+        ctx.svd_hint(e, wit.u, wit.v)
+        ctx.svd_hint(residual, wit.u, wit.v)
+    return LinearConstruction(tuple(wit.adapters), e, residual)
 
 
 def _rank_claim(ctx: Any, b: Any, c: LinearConstruction) -> list[Comparison]:

@@ -203,10 +203,37 @@ class Context(abc.ABC):
     def neg(self, a: Any) -> Any:
         return self.scale(a, -1)
 
+    def solve(self, a: Any, b: Any) -> Any:
+        """a^{-1} b (back ends with a linear solver replace the inverse with it)."""
+        return self.mm(self.inv(a), b)
+
+    # -- a-posteriori witnesses (see verifier._witness) ------------------------------------------
+    def witness_context(self) -> Context | None:
+        """The arithmetic a witness for this one is computed in, or None: this one computes its own.
+
+        A certified arithmetic answers a fast approximate one: the witness is computed there,
+        rounded to exact values (`adopt`) and certified as it is, with no inverse in the balls.
+        """
+        return None
+
+    def adopt(self, source: Context, m: Any) -> Any:
+        """The exact value of matrix `m` of the witness arithmetic `source`, as this arithmetic's matrix."""
+        raise self.unsupported("adopt", "it computes its witnesses itself")
+
+    def svd_hint(self, a: Any, u: Any, v: Any) -> None:
+        """Declare approximate singular vectors of `a` (U m x m, V n x n, e.g. from a witness).
+
+        Arithmetics that certify singular values start from them instead of computing their own;
+        wrong hints only cost precision, never soundness. Others ignore hints.
+        """
+        return None
+
     def prod(self, mats: Sequence[Any], n: int) -> Any:
         """Ordered product `mats[-1] ... mats[0]` (the first acts first); identity if empty."""
-        out = self.eye(n)
-        for w in mats:
+        if not mats:
+            return self.eye(n)
+        out = mats[0]
+        for w in mats[1:]:
             out = self.mm(w, out)
         return out
 
@@ -310,6 +337,7 @@ _REGISTRY: dict[str, str] = {
     "certified": "verifier._backends._certified:CertifiedContext",
     "mp": "verifier._backends._mp:MpContext",
     "float": "verifier._backends._float:FloatContext",
+    "approx": "verifier._backends._approx:ApproxContext",
 }
 
 

@@ -19,8 +19,13 @@ from typing import Any
 import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
-from verifier._backends._algebraic import RealAlgebraic, TooComplex, singular_values
+from verifier._backends._algebraic import RealAlgebraic, TooComplex
+from verifier._backends._ballkit import Keyed as _Keyed
+from verifier._backends._ballkit import compare as _compare
+from verifier._backends._ballkit import exact_sv as _exact_sv
+from verifier._backends._ballkit import rat_to_fmpq
 from verifier._backends._base import Context, Decision
+from verifier._backends.linalg import _posteriori as post
 from verifier._backends.linalg import _svd as cl
 from verifier._errors import PrecisionExhausted, UsageError
 from verifier._matrix import RatMatrix
@@ -105,17 +110,53 @@ class CertifiedContext(Context):
     name = "certified"
     exact_rank = False  # exact only where the matrix is known exactly (see `rank`)
 
-    def __init__(self, prec: int = 170, max_prec: int = 1360) -> None:
+    def __init__(self, prec: int = 170, max_prec: int = 1360, quick: bool = False) -> None:
+        """`quick`: singular values are first certified from float64 (or hinted) factors without
+        refinement, and refined to `prec` bits only for a comparison they leave undecided."""
         if not 53 <= prec <= max_prec:
             raise UsageError(
                 f"certified precision must satisfy 53 <= prec <= max_prec, got prec={prec}, max_prec={max_prec}"
             )
         self.prec = prec
         self.max_prec = max_prec
+        self.quick = quick
         self._exact = _Exact()
+        self._hints: _Keyed = _Keyed(64)
+        self._certs: _Keyed = _Keyed(64)
+        self._lazy: _Keyed = _Keyed(64)  # each refiner keeps its matrix alive: few, at D = 256
+        self._estimates: _Keyed = _Keyed(4096)  # float values of one-sided quick enclosures, for reports
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "level": self.level, "prec_bits": self.prec, "max_prec_bits": self.max_prec}
+
+    # -- a-posteriori witnesses ----------------------------------------------------------------
+    def witness_context(self) -> Context:
+        """Midpoint arithmetic at 3/4 of this precision (the witness tolerance is 2^-(prec/2): a
+        witness at 3 prec/4 bits meets it with prec/4 bits to spare for the conditioning, and that
+        spare grows as the checker doubles prec); singular vectors refined past the tolerance,
+        so certificates built on them decide tolerance claims."""
+        from verifier._backends._approx import ApproxContext
+
+        return ApproxContext(bits=max(53, 3 * self.prec // 4 + 8), svd_bits=min(self.prec, self.prec // 2 + 12))
+
+    def adopt(self, source: Context, m: Any) -> Any:
+        """An exact point matrix of the witness arithmetic, taken as the exact input it is."""
+        from verifier._backends._approx import exact_point
+
+        if isinstance(m, RatMatrix):
+            return self.load([m])
+        if not isinstance(m, arb_mat):
+            raise UsageError(f"cannot adopt a {type(m).__name__} from the {source.name} arithmetic")
+        with working_prec(self.prec):
+            out = arb_mat(m.nrows(), m.ncols(), m.entries())
+        # the exact value, only if a decision asks for it (an entry with a radius has none, and
+        # then stays a ball: sound either way)
+        return self._exact.put(out, lambda: exact_point(m))
+
+    def svd_hint(self, a: Any, u: Any, v: Any) -> None:
+        if isinstance(a, arb_mat) and isinstance(u, arb_mat) and isinstance(v, arb_mat) \
+                and (u.nrows(), v.nrows()) == (a.nrows(), a.ncols()):
+            self._hints.put(a, (u, v))
 
     def session(self) -> contextlib.AbstractContextManager[None]:
         return working_prec(self.prec)
@@ -144,8 +185,7 @@ class CertifiedContext(Context):
 
     # -- matrices ------------------------------------------------------------------------------
     def load(self, mats: Sequence[RatMatrix]) -> arb_mat:
-        m = mats[0]
-        q = fmpq_mat(m.nrows, m.ncols, [fmpq(x.numerator, x.denominator) for x in m.entries])
+        q = rat_to_fmpq(mats[0])
         with working_prec(self.prec):
             out = arb_mat(q)
         return self._exact.put(out, lambda: q)
@@ -326,13 +366,59 @@ class CertifiedContext(Context):
 
     def sv(self, a: arb_mat, i: int) -> arb:
         """Enclosure of s_i(a); exactly 0 beyond the exact rank when `a` is known exactly."""
-        q = self._exact.get(a)
-        if q is not None and i > int(q.rank()):
-            return self._exact.put(arb(0), lambda: fmpq(0))
-        out = cl.singular_value(a, i, self.prec)
-        if q is not None:
-            self._exact.put(out, lambda: singular_values(q)[i - 1])
+        if i > min(a.nrows(), a.ncols()):
+            return arb(0)
+        if not self.quick and self._hints.get(a) is None:
+            q = self._exact.get(a)  # the full path decides exact zeros first, as it always did
+            if q is not None and i > int(q.rank()):
+                return self._exact.put(arb(0), lambda: fmpq(0))
+        hint = self._hints.get(a)
+        if self.quick:
+            out = self._certificate(a, hint, refine=False).enclosures[i - 1]
+            self._lazy.put(out, lambda: self._certificate(a, hint, refine=True).enclosures[i - 1])
+        elif hint is not None:
+            out = self._certificate(a, hint, refine=True).enclosures[i - 1]
+        else:
+            out = cl.singular_value(a, i, self.prec)
+        if id(a) in self._exact._d:
+            if not out > 0:  # the enclosure touches 0: the exact rank says whether it is 0
+                q = self._exact.get(a)
+                if q is not None and i > int(q.rank()):
+                    return self._exact.put(arb(0), lambda: fmpq(0))
+            # the exact shadow of a witness-sized product is costly: computed only if a decision needs it
+            self._exact.put(out, lambda: _exact_sv(self._exact.get(a), i))
         return out
+
+    def norm2(self, a: arb_mat) -> arb:
+        """||a||_2. Quick and unhinted: [certified lower bound from the float64 top singular pair,
+        Frobenius norm], refined only if a comparison needs the upper end."""
+        if not self.quick or self._hints.get(a) is not None or min(a.nrows(), a.ncols()) == 0:
+            return self.sv(a, 1)
+        with working_prec(self.prec):
+            low = post.norm_lower(a)
+            if low is None:
+                return self.sv(a, 1)
+            out = low[0].union(cl.frobenius_upper(a))
+        self._lazy.put(out, lambda: self._certificate(a, None, refine=True).enclosures[0])
+        self._estimates.put(out, low[1])
+        if id(a) in self._exact._d:
+            self._exact.put(out, lambda: _exact_sv(self._exact.get(a), 1))
+        return out
+
+    def _certificate(self, a: arb_mat, hint: Any, refine: bool) -> post.Certificate:
+        """Certified singular values of `a` from the hinted (else float64) factors, refined to
+        `prec` bits first when `refine` and they are not that accurate already."""
+        key = (a, refine)
+        found = self._certs.get(key)
+        if found is not None:
+            return found
+        u, v = hint if hint is not None else post.seed_factors(a)
+        cert = post.certify(a, u, v, self.prec)
+        if refine and not cert.relative_width() <= 2.0 ** (8 - self.prec):
+            u, v = post.refine_factors(a, u, v, self.prec)
+            cert = post.certify(a, u, v, self.prec)
+        self._certs.put(key, cert)
+        return cert
 
     def rank(self, a: arb_mat) -> int:
         """Exact when `a` is known exactly; otherwise counted from certified singular values, and
@@ -363,19 +449,21 @@ class CertifiedContext(Context):
             return None
         return {"<=": c <= 0, ">=": c >= 0, "==": c == 0}[cmp.relation]
 
+    def _refined(self, x: Any) -> Any:
+        """The refined enclosure of a quick singular value (itself if it has none)."""
+        thunk = self._lazy.get(x)
+        return x if thunk is None else thunk()
+
     def decide(self, cmp: Comparison) -> list[Decision]:
         with working_prec(self.prec):
             lhs = cmp.lhs if isinstance(cmp.lhs, arb) else arb(_fmpq(cmp.lhs))
             rhs = cmp.rhs if isinstance(cmp.rhs, arb) else arb(_fmpq(cmp.rhs))
             tol = (cmp.tol if isinstance(cmp.tol, arb) else arb(_fmpq(cmp.tol))) if cmp.tol is not None else arb(0)
-            diff = lhs - rhs
-            if cmp.relation == "<=":
-                holds, fails, margin = diff <= tol, diff > tol, -diff
-            elif cmp.relation == ">=":
-                holds, fails, margin = diff >= -tol, diff < -tol, diff
-            else:
-                holds, fails, margin = abs(diff) <= tol, abs(diff) > tol, -abs(diff)
-            status = "holds" if holds else "fails" if fails else "unknown"
+            status, margin = _compare(lhs, rhs, tol, cmp.relation)
+            if status == "unknown" and (self._lazy.get(cmp.lhs) is not None or self._lazy.get(cmp.rhs) is not None):
+                # a quick enclosure left it open: refine the singular values compared and decide again
+                lhs, rhs = self._refined(cmp.lhs), self._refined(cmp.rhs)
+                status, margin = _compare(lhs, rhs, tol, cmp.relation)
             exact = status != "unknown" and lhs.rad() == 0 and rhs.rad() == 0 and tol == 0
             if status == "unknown":
                 ok = self._exact_decision(cmp)
@@ -383,8 +471,14 @@ class CertifiedContext(Context):
                     status, exact = ("holds" if ok else "fails"), True
             lm, lr = arb_str(lhs)
             rm, rr = arb_str(rhs)
-            return [Decision(status, lm, rm, lr, rr, _to_float(margin), None if cmp.tol is None else arb_str(tol)[0],
-                             _to_float(lhs), relation=cmp.relation, rhs_value=_to_float(rhs), exact=exact)]
+            lv, rv, mf = _to_float(lhs), _to_float(rhs), _to_float(margin)
+            el, er = self._estimates.get(lhs), self._estimates.get(rhs)
+            if el is not None or er is not None:  # a one-sided enclosure: its sharp end is the value
+                lv, rv = (lv if el is None else el), (rv if er is None else er)
+                lm, rm = (lm if el is None else f"{lv:.17g}"), (rm if er is None else f"{rv:.17g}")
+                mf = {"<=": rv - lv, ">=": lv - rv, "==": -abs(lv - rv)}[cmp.relation]
+            return [Decision(status, lm, rm, lr, rr, mf, None if cmp.tol is None else arb_str(tol)[0],
+                             lv, relation=cmp.relation, rhs_value=rv, exact=exact)]
 
 
 def _qsub(a: fmpq_mat, r0: int, r1: int, c0: int, c1: int) -> fmpq_mat:

@@ -30,9 +30,25 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--drop", action="append", default=[], help="ignore this assumption (repeatable)")
     p.add_argument("--json", dest="json_path", help="write the JSON report here")
     p.add_argument("--report", dest="report_dir", help="write report.json, report.md and report.html here")
+    p.add_argument("--sizes", action="append", default=[], type=_size, metavar="D=64,L=4",
+                   help="check instances of these parameters (repeatable; the others as the generator draws "
+                        "them) instead of random ones: --examples of each, default 1")
+    _campaign_arguments(p)
 
 
 PARENTS = (selection_parser, checking_parser, output_parser)
+
+
+def _size(text: str) -> tuple[tuple[str, int], ...]:
+    from verifier._campaign._options import parse_size
+
+    return parse_size(text)
+
+
+def _campaign_arguments(p: argparse.ArgumentParser) -> None:
+    from verifier._campaign._options import add_campaign_arguments
+
+    add_campaign_arguments(p)
 
 
 def user_instance(thm: Any, path: str, drop: Sequence[str]) -> Any:
@@ -84,9 +100,22 @@ def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
         raise UsageError("--instance needs exactly one theorem id, e.g. `verifier check ID --instance FILE`")
     settings = check_settings(a, a.drop)
     out_dir = Path(a.report_dir) / "counterexamples" if a.report_dir else Path(".verifier/counterexamples")
+    from verifier._campaign._options import cluster_spec, sized_instances
+
     pairs = []
-    for thm in sel.theorems:
-        insts = [user_instance(thm, a.instance, settings.drop)] if a.instance else None
+    spec = cluster_spec(a)
+    sized = {t.id: sized_instances(t, a.sizes, a.examples or 1, a.seed) for t in sel.theorems} if a.sizes else {}
+    if a.sizes and not any(v is not None for v in sized.values()):
+        raise UsageError(f"--sizes {a.sizes}: no selected theorem has all of these parameters")
+    if spec is not None and not a.instance:
+        from verifier._campaign import check_campaign
+
+        verdicts = check_campaign(sel.theorems, settings, spec, sel.spec_files, a.claim or None, a.quiet,
+                                  instances=sized)
+        pairs = [(t, record_findings(v, out_dir, sel.spec_files)) for t, v in zip(sel.theorems, verdicts,
+                                                                                    strict=True)]
+    for thm in sel.theorems if spec is None or a.instance else ():
+        insts = [user_instance(thm, a.instance, settings.drop)] if a.instance else sized.get(thm.id)
         v = check_theorem(thm, settings, insts, a.claim or None)
         pairs.append((thm, record_findings(v, out_dir, sel.spec_files)))
     doc = report_document(pairs, command=command_line(argv))

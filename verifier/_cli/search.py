@@ -73,6 +73,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replay", metavar="FILE", help="re-check this instance file under the given options")
     p.add_argument("--json", dest="json_path", help="write the search results (JSON) here")
     p.add_argument("--report", dest="report_dir", help="add the results to DIR/report.json (and re-render it)")
+    p.add_argument("--shards", type=bounded_int(1, 65536), default=None,
+                   help="with --workers/--scheduler: independent seeded searches per theorem (default: one per worker)")
+    from verifier._campaign._options import add_campaign_arguments
+
+    add_campaign_arguments(p)
 
 
 def settings(a: argparse.Namespace, spec_files: Sequence[str]) -> Any:
@@ -169,8 +174,17 @@ def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
     if a.threshold_offset is not None and len(sel.theorems) == 1 and not any(c.threshold for c in
                                                                              sel.theorems[0].claims):
         raise UsageError(f"--threshold-offset: {sel.theorems[0].id} declares no claim threshold (Claim.threshold)")
+    from verifier._campaign._options import cluster_spec
+
     pairs = []
-    for thm in sel.theorems:
+    spec = cluster_spec(a)
+    if spec is not None:
+        from verifier._campaign import search_campaign
+
+        pairs = search_campaign(sel.theorems, s, spec, a.shards, a.quiet)
+        for _thm, res in pairs if not a.quiet else ():
+            print_result(res)
+    for thm in sel.theorems if spec is None else ():
         res = search_theorem(thm, s)
         pairs.append((thm, res))
         if not a.quiet:

@@ -115,6 +115,7 @@ def search_theorem(thm: Theorem, settings: SearchSettings | None = None) -> Sear
             ref = next((f for key, f in out.best.items() if key[1] == c.id), None)
             thresholds.append(ThresholdRow(c.id, v.offset or 0, "refuted" if ref else "not refuted", ref,
                                            out.examples, out.seconds))
+    notes += store.notes()
     # A claim that fails with every assumption met says nothing about any one assumption.
     refuted = {f.claim for f in violations}
     drops = [replace(d, result="not shown necessary",
