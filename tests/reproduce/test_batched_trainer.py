@@ -75,7 +75,7 @@ def test_fnn_and_linear_batches_match_single_runs(family: str) -> None:
 def test_tfn_batch_matches_single_runs() -> None:
     depth = 2
     tgt, frz = _models("tfn", depth, depth)
-    runs = [(s, r, lr) for s in range(S) for r in (1, 2) for lr in (1e-2, 1e-3)]
+    runs = [(s, r, lr) for s in range(S) for r in (1, 2) for lr in (1e-2,)]
     streams = Stream(SEEDS, (3, D), 4, dtype=F64)
     val_x = torch.randn(S, 6, 3, D, generator=torch.Generator().manual_seed(9), dtype=F64)
     gens = torch.Generator().manual_seed(5)

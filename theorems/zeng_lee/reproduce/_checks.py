@@ -35,8 +35,9 @@ def vanishes(panel: str, cons: dict[str, Any], thr: int) -> dict[str, Any]:
                    f"ranks {xs} do not contain {thr - 1} and {thr}", "")
     first, below, at = med(cons, xs[0]), med(cons, thr - 1), med(cons, thr)
     ok = at <= 1e-12 * first and below >= 1e-8 * first
+    start = f"median MSE {fmt(first)} at R = {xs[0]}, " if xs[0] < thr - 1 else "median MSE "
     return row(f"{panel}: the construction's error vanishes at R = {thr} (float64)", ok,
-               f"median MSE {fmt(first)} at R = {xs[0]}, {fmt(below)} at R = {thr - 1}, {fmt(at)} at R = {thr}",
+               f"{start}{fmt(below)} at R = {thr - 1}, {fmt(at)} at R = {thr}",
                "at R = thr: <= 1e-12 x the R = 1 error; at R = thr - 1: >= 1e-8 x it")
 
 

@@ -184,6 +184,9 @@ class ReproduceSettings:
             "LoRA initialisation (Hu et al. 2022): the factor that meets the input first is Gaussian and the other is "
             f"zero, so dW = A B^T starts at 0: A = 0 (D x R, output side), B ~ N(0, {self.lora_std}^2) (input side). "
             f"The paper gives no variance; {self.lora_std} is the authors' public code's default",
+            "weights Xavier-uniform U(+-sqrt(3 / D)) as printed; the print's parenthesis \"(PyTorch default)\" "
+            "does not match it (nn.Linear's default, which the authors' public code uses, is U(+-1/sqrt(D)), a "
+            "third of the variance), so absolute MSE levels may differ from the paper's by a constant factor",
             "bias initialisation: PyTorch's nn.Linear default U(-1/sqrt(D), 1/sqrt(D)) (the paper says Xavier-uniform "
             "for weights only); the TFN's W_o has no bias",
             f"construction ranks {list(self.ranks)}; gradient-descent ranks {list(self.gd_ranks)} (the paper prints no "
