@@ -92,7 +92,7 @@ class TrainResult:
 
 
 def _bshape(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    return v.reshape(v.shape[0], *([1] * (like.dim() - 1))).to(like.dtype)
+    return v.reshape(v.shape[0], *([1] * (like.dim() - 1))).to(device=like.device, dtype=like.dtype)
 
 
 def train(program: Program, stream: Stream, steps: int, lr: torch.Tensor, wd: torch.Tensor,
