@@ -98,8 +98,8 @@ def pretrained_less(panel: str, rand: dict[str, Any], pre: dict[str, Any], thr: 
             for k, s in (("random", rand), ("pretrained", pre))}
     return row(f"{panel}: pretrained frozen models need less rank ({what})", bool(below) and len(better) == len(below),
                f"pretrained <= random at {len(better)}/{len(below)} ranks below {thr}; rank needed for 1% of the "
-               "random "
-               f"R = {rand['x'][0]} error: random {need['random']}, pretrained {need['pretrained']}",
+               f"random R = {rand['x'][0]} error: random {need['random'] or 'not reached'}, pretrained "
+               f"{need['pretrained'] or 'not reached'}",
                "pretrained median <= random median at every rank below the threshold")
 
 

@@ -91,7 +91,10 @@ def run_panels(s: ReproduceSettings, todo: Sequence[Panel]) -> dict[str, dict[st
         bar = tqdm(total=len(todo), desc="reproduce (panels)", unit="panel", leave=True)
     out: dict[str, dict[str, Any]] = {}
     try:
-        if s.jobs == 1 or len(todo) == 1:
+        import os
+
+        jobs = min(s.jobs, len(todo), os.cpu_count() or 1)
+        if jobs == 1:
             for p in todo:
                 if bar is not None:
                     bar.set_postfix_str(p.id)
@@ -103,7 +106,7 @@ def run_panels(s: ReproduceSettings, todo: Sequence[Panel]) -> dict[str, dict[st
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
             ctx = multiprocessing.get_context("spawn")  # fork after torch has run threads can deadlock
-            with ProcessPoolExecutor(max_workers=min(s.jobs, len(todo)), mp_context=ctx) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
                 futs = {pool.submit(panel_job, p, s): p for p in todo}
                 for f in as_completed(futs):
                     out[futs[f].id] = f.result()
@@ -328,7 +331,7 @@ def protocol_rows(s: ReproduceSettings) -> list[dict[str, str]]:
 
     grid = f"lr {list(s.lrs)} x wd {list(s.wds)}"
     if s.grid_seeds < len(s.seeds):
-        grid += f" at the first {s.grid_seeds} seed(s); wd = 0 only at the others"
+        grid += f" at the first {s.grid_seeds} seed(s); lr {list(s.reduced_lrs)} at wd 0 at the others"
     return [
         {"item": "adapter", "paper": "dW = A B^T, A, B in R^{D x R}, Hu et al. initialisation",
          "here": f"dW = A B^T, A = 0, B ~ N(0, {s.lora_std}^2)", "status": "as printed (variance chosen)"},

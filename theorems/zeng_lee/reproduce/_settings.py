@@ -197,16 +197,17 @@ class ReproduceSettings:
             f"TFN: sequence length N = {self.tokens} (not stated in the paper; the authors' code uses 10), H = "
             f"{self.heads} heads, inputs X with i.i.d. standard-normal entries; gradient descent also tunes the "
             "biases b_1, b_2 (the construction re-chooses them)",
-            f"pretraining: Adam (lr {self.pretrain_lr}, at most {self.pretrain_max_steps} steps, 256 fresh samples per "
-            "step) on every frozen weight and bias, stopped once the minibatch loss is at most "
-            f"{self.pretrain_stop:.3g} "
-            "of its first value. 'Reduced by 1/3' is read literally (to 2/3); the authors' public code stops at 1/3 "
+            f"pretraining: Adam (lr {self.pretrain_lr}, at most {self.pretrain_max_steps} steps, {self.batch} fresh "
+            f"samples per step ({self.tfn_batch} sequences for the TFN)) on every frozen weight and bias, stopped "
+            f"once the minibatch loss is at most {self.pretrain_stop:.3g} of its first value. 'Reduced by 1/3' is "
+            "read literally (to 2/3); the authors' public code stops at 1/3 "
             "(`--pretrain-stop 0.3333` runs that reading)",
             f"G.4: LoRA of rank R on all L = {self.final_depth} layers against tuning the weights and biases of the "
             f"last k layers, at R = k in {list(self.final_sizes)}: LoRA trains 2 R D L weights and final layers k D^2, "
             "equal exactly when 2 R L = k D (R = k at D = 16, L = 8); the paper's remark counts weights, biases aside",
             f"G.7: a fixed training set of {self.finite_sizes[0]} (Lbar = 1, L = 2) or {self.finite_sizes[1]} "
-            "(Lbar = 2, L = 4) samples per seed; each step takes a random 256 of them",
+            f"(Lbar = 2, L = 4) samples per seed; each step takes a random {self.batch} of them (the paper does not "
+            "say how the finite set is batched)",
             "the constructions' bounded input domain X is the test set: intermediate FNN biases are chosen from the "
             "activations' range on it",
             f"training in {self.dtype} on {self.device}; constructions and every reported MSE in float64; certified "
