@@ -8,6 +8,7 @@ training curves and G.7's finite-sample runs. `jobs` > 1 runs panels in worker p
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -43,8 +44,18 @@ def panels(s: ReproduceSettings) -> list[Panel]:
     if "tfn" in e:
         out += [Panel(f"tfn-{d}", "tfn", d, d, (Method("lora", s.tfn_gd_ranks),), both, s.ranks, 10 + d)
                 for d in s.tfn_depths]
-    cost = {"linear": 1, "fnn": 3, "tfn": 4}
-    return sorted(out, key=lambda p: -cost[p.family] * p.depth * (3 if p.family == "tfn" else 1))
+    return sorted(out, key=lambda p: -panel_cost(p, s))
+
+
+def panel_cost(p: Panel, s: ReproduceSettings) -> float:
+    """Rough CPU-seconds of a panel's training (measured per run and step on one core), to order the pool."""
+    from theorems.zeng_lee.reproduce._panels import run_table
+
+    runs = len(run_table(p, s)[0])
+    if p.family == "tfn":
+        return runs * s.tfn_steps * s.tfn_batch / 64 * p.depth * 1e-3
+    per_step = 7e-6 if p.family == "linear" else (15 + 14 * p.depth) * 1e-6
+    return runs * s.steps * s.batch / 256 * per_step
 
 
 def certified_ranks(p: Panel, thr: int, s: ReproduceSettings) -> list[int]:
@@ -176,8 +187,10 @@ def _selection_summary(res: dict[str, Any]) -> dict[str, Any]:
             lrs[f"{lr:g}"] = lrs.get(f"{lr:g}", 0) + 1
             wds[f"{wd:g}"] = wds.get(f"{wd:g}", 0) + 1
     first_wd = [sel["wd"][0] for sel in res["selection"]]
+    ratios = [x for sel in res["selection"] for x in sel.get("reduced_grid_val_ratio", []) if x is not None]
     return {"lr": lrs, "wd": wds, "first_seed_wd_positive": sum(w > 0 for w in first_wd), "groups": len(first_wd),
-            "runs": res["runs"]}
+            "runs": res["runs"], "reduced_grid_val_ratio_max": max(ratios) if ratios else None,
+            "reduced_grid_val_ratio_median": statistics.median(ratios) if ratios else None}
 
 
 def fig_linear(res: dict[str, Any], s: ReproduceSettings) -> dict[str, Any]:

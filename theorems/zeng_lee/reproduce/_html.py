@@ -68,8 +68,13 @@ def _notes(ex: Mapping[str, Any]) -> str:
     for panel, sel in (ex.get("selection") or {}).items():
         if sel.get("groups"):
             lr = ", ".join(f"{k}: {v}" for k, v in sel["lr"].items())
-            parts.append(f"{_e(panel)}: {sel['runs']} runs in one program; selected lr ({_e(lr)}); weight decay > 0 "
-                         f"chosen in {sel['first_seed_wd_positive']}/{sel['groups']} first-seed selections")
+            text = (f"{_e(panel)}: {sel['runs']} runs in one program; selected lr ({_e(lr)}); weight decay > 0 "
+                    f"chosen in {sel['first_seed_wd_positive']}/{sel['groups']} first-seed selections")
+            if sel.get("reduced_grid_val_ratio_max") is not None:
+                text += (f"; at the first seed the reduced grid's best validation loss is "
+                         f"{sel['reduced_grid_val_ratio_median']:.3g}x (median), at most "
+                         f"{sel['reduced_grid_val_ratio_max']:.3g}x the full grid's")
+            parts.append(text)
     for panel, pre in (ex.get("pretraining") or {}).items():
         parts.append(f"{_e(panel)} pretraining: {_e(pre.get('steps'))} Adam steps per seed"
                      + ("" if all(pre.get("reached", [])) else " (some seeds hit the step limit)"))

@@ -9,6 +9,26 @@ def _g(x: Any) -> str:
     return "-" if x is None else f"{x:.2g}" if isinstance(x, float) else str(x)
 
 
+def _notes(ex: dict[str, Any]) -> str:
+    """Grid selection, pretraining and time of one experiment, in one paragraph."""
+    parts = []
+    for panel, sel in (ex.get("selection") or {}).items():
+        if sel.get("groups"):
+            lr = ", ".join(f"{k}: {v}" for k, v in sel["lr"].items())
+            text = (f"{panel}: {sel['runs']} runs in one program; selected lr ({lr}); weight decay > 0 chosen in "
+                    f"{sel['first_seed_wd_positive']}/{sel['groups']} first-seed selections")
+            if sel.get("reduced_grid_val_ratio_max") is not None:
+                text += (f"; at the first seed the reduced grid's best validation loss is "
+                         f"{sel['reduced_grid_val_ratio_median']:.3g}x (median), at most "
+                         f"{sel['reduced_grid_val_ratio_max']:.3g}x the full grid's")
+            parts.append(text)
+    for panel, pre in (ex.get("pretraining") or {}).items():
+        parts.append(f"{panel} pretraining: {pre.get('steps')} Adam steps per seed"
+                     + ("" if all(pre.get("reached", [])) else " (some seeds hit the step limit)"))
+    parts.append(f"{float(ex.get('seconds', 0)):.0f} s")
+    return "; ".join(parts) + "."
+
+
 def reproduction_markdown(doc: dict[str, Any], figures_dir: str = "figures") -> str:
     """Sections "The paper's experiments, reproduced" and "Float stability", or "" if neither ran."""
     out: list[str] = []
@@ -39,6 +59,7 @@ def reproduction_markdown(doc: dict[str, Any], figures_dir: str = "figures") -> 
                 for c in ex["checks"]:
                     obs = {True: "yes", False: "**no**", None: "n/a"}[c["observed"]]
                     out.append(f"| {c['shape']} | {obs} | {c['detail']} | {c.get('criterion', '')} |")
+            out += ["", _notes(ex)]
             if ex.get("certified"):
                 out += ["", "The construction's MSE in float64 and certified, same inputs, first seed:", "",
                         "| panel | frozen | R | float64 | certified | bits |", "|---|---|---|---|---|---|"]

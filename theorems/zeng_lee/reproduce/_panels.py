@@ -297,6 +297,15 @@ def _select(p: Panel, s: ReproduceSettings, m: Models, runs: list[Run], prog: An
         key = (r.method, r.frozen, r.size, r.seed)
         if key not in best or val[i] < val[best[key]]:
             best[key] = i
+    # what the reduced grid of the later seeds costs: at the full-grid seeds, the best validation loss
+    # among the reduced points over the best among all points (1 = the reduction lost nothing there)
+    reduced = set(s.grid(len(s.seeds), p.family == "tfn")) if s.grid_seeds < len(s.seeds) else None
+    best_reduced: dict[tuple[int, str, int, int], float] = {}
+    if reduced is not None:
+        for i, r in enumerate(runs):
+            key = (r.method, r.frozen, r.size, r.seed)
+            if r.seed < s.grid_seeds and (r.lr, r.wd) in reduced:
+                best_reduced[key] = min(best_reduced.get(key, math.inf), float(val[i]))
     chosen = torch.tensor(sorted(best.values()))
     adapted = prog.adapted(res.state, chosen)
     test = test_mse(p, m, adapted, torch.tensor([runs[i].seed for i in chosen.tolist()])).tolist()
@@ -311,9 +320,12 @@ def _select(p: Panel, s: ReproduceSettings, m: Models, runs: list[Run], prog: An
                                      meth.sizes, per, s.seeds))
             for size in meth.sizes:
                 idx = [best[(mi, kind, size, si)] for si in range(len(s.seeds))]
+                ratios = [best_reduced[(mi, kind, size, si)] / float(val[idx[si]]) for si in range(s.grid_seeds)
+                          if (mi, kind, size, si) in best_reduced and float(val[idx[si]]) > 0]
                 selection.append({"method": meth.name, "frozen": kind, "size": size,
                                   "lr": [runs[i].lr for i in idx], "wd": [runs[i].wd for i in idx],
-                                  "val": [fin(float(val[i])) for i in idx]})
+                                  "val": [fin(float(val[i])) for i in idx],
+                                  "reduced_grid_val_ratio": [fin(x) for x in ratios]})
                 if meth.name == "lora" and kind == "random" and size in s.curve_ranks:
                     c = res.curve[idx]
                     curves.append({"size": size, "step": _steps(c.shape[1], res.every),
