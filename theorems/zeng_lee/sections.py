@@ -149,7 +149,7 @@ def _fraction(text: str) -> float:
 _FIELDS = {"seeds": "seeds", "steps": "steps", "batch": "batch", "grid_seeds": "grid_seeds", "gd_ranks": "gd_ranks",
            "tfn_steps": "tfn_steps", "tfn_batch": "tfn_batch", "tfn_gd_ranks": "tfn_gd_ranks",
            "pretrain_stop": "pretrain_stop", "dtype": "dtype", "jobs": "jobs", "threads": "threads",
-           "experiments": "experiments", "protocol": "protocol"}
+           "experiments": "experiments", "protocol": "protocol", "init": "init"}
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -170,6 +170,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tfn-gd-ranks", type=_ints("--tfn-gd-ranks", 1, 64), default=None, help="TFN GD ranks")
     p.add_argument("--pretrain-stop", type=_fraction, default=None,
                    help="pretraining stops at this fraction of the starting loss (default 2/3: 'reduced by 1/3')")
+    p.add_argument("--init", choices=["xavier", "pytorch"], default=None,
+                   help="frozen/target weights: Xavier-uniform (printed, default) or nn.Linear's U(+-1/sqrt(D))")
     p.add_argument("--dtype", choices=["float32", "float64"], default=None, help="training dtype (default float32)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="device of the training programs")
     p.add_argument("--jobs", type=_int("--jobs", 1, 64), default=None, help="worker processes (default 2)")

@@ -349,8 +349,9 @@ def protocol_rows(s: ReproduceSettings) -> list[dict[str, str]]:
         {"item": "adapter", "paper": "dW = A B^T, A, B in R^{D x R}, Hu et al. initialisation",
          "here": f"dW = A B^T, A = 0, B ~ N(0, {s.lora_std}^2)", "status": "as printed (variance chosen)"},
         {"item": "frozen and target weights", "paper": "Xavier-uniform; TFN attention weights standard Gaussian",
-         "here": "Xavier-uniform; TFN attention standard Gaussian; biases U(+-1/sqrt(D))",
-         "status": "as printed (biases chosen)"},
+         "here": ("Xavier-uniform" if s.init == "xavier" else "U(+-1/sqrt(D)) (--init pytorch)")
+                 + "; TFN attention standard Gaussian; biases U(+-1/sqrt(D))",
+         "status": "as printed (biases chosen)" if s.init == "xavier" else "the parenthesis' reading"},
         {"item": "optimiser and grid", "paper": "Adam, lr {1e-2, 1e-3, 1e-4} x weight decay {0, 1e-2, 1e-3, 1e-4}",
          "here": grid, "status": "as printed" if s.grid_seeds == len(s.seeds) else "reduced"},
         {"item": "selection", "paper": "validation loss on 256 standard-normal samples",

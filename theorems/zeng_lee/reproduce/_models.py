@@ -31,26 +31,31 @@ def xavier_uniform(gen: torch.Generator, *shape: int) -> torch.Tensor:
     return (torch.rand(*shape, generator=gen, dtype=F64) * 2 - 1) * a
 
 
+def weight(gen: torch.Generator, *shape: int, init: str = "xavier") -> torch.Tensor:
+    """A square weight: Xavier-uniform (as printed) or "pytorch" (nn.Linear's default U(+-1/sqrt(D)))."""
+    return xavier_uniform(gen, *shape) if init == "xavier" else default_bias(gen, *shape)
+
+
 def default_bias(gen: torch.Generator, *shape: int) -> torch.Tensor:
     """PyTorch's `nn.Linear` bias initialisation U(-1/sqrt(D), 1/sqrt(D)) (the paper does not say)."""
     a = 1.0 / math.sqrt(shape[-1])
     return (torch.rand(*shape, generator=gen, dtype=F64) * 2 - 1) * a
 
 
-def init_fnn(gen: torch.Generator, depth: int, d: int, bias: bool = True) -> Params:
+def init_fnn(gen: torch.Generator, depth: int, d: int, bias: bool = True, init: str = "xavier") -> Params:
     """One random FNN (or linear model, bias=False): leading dimension 1."""
-    out = {"W": xavier_uniform(gen, 1, depth, d, d)}
+    out = {"W": weight(gen, 1, depth, d, d, init=init)}
     if bias:
         out["b"] = default_bias(gen, 1, depth, d)
     return out
 
 
-def init_tfn(gen: torch.Generator, depth: int, heads: int, d: int) -> Params:
+def init_tfn(gen: torch.Generator, depth: int, heads: int, d: int, init: str = "xavier") -> Params:
     """One random TFN: Gaussian attention weights, Xavier-uniform W1, W2, Wo, default biases."""
     att = {k: torch.randn(1, depth, heads, d, d, generator=gen, dtype=F64) for k in ("Q", "K", "V", "O")}
-    return {**att, "W1": xavier_uniform(gen, 1, depth, d, d), "W2": xavier_uniform(gen, 1, depth, d, d),
+    return {**att, "W1": weight(gen, 1, depth, d, d, init=init), "W2": weight(gen, 1, depth, d, d, init=init),
             "b1": default_bias(gen, 1, depth, d), "b2": default_bias(gen, 1, depth, d),
-            "Wo": xavier_uniform(gen, 1, d, d)}
+            "Wo": weight(gen, 1, d, d, init=init)}
 
 
 # -- forward passes ---------------------------------------------------------------------------
@@ -130,4 +135,4 @@ def evaluate(forward: object, params: Mapping[str, torch.Tensor], x: torch.Tenso
 
 
 __all__ = ["F64", "Params", "default_bias", "evaluate", "fnn_forward", "init_fnn", "init_tfn", "linear_forward",
-           "mse", "tfn_forward", "xavier_uniform"]
+           "mse", "tfn_forward", "weight", "xavier_uniform"]

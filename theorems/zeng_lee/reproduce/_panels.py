@@ -119,11 +119,11 @@ def build_models(p: Panel, s: ReproduceSettings, need_pretrained: bool) -> tuple
     for seed in s.seeds:
         g = torch.Generator().manual_seed(mix(seed, p.salt, 1))
         if p.family == "tfn":
-            targets.append(mdl.init_tfn(g, p.target_depth, s.heads, d))
-            frozen.append(mdl.init_tfn(g, p.depth, s.heads, d))
+            targets.append(mdl.init_tfn(g, p.target_depth, s.heads, d, s.init))
+            frozen.append(mdl.init_tfn(g, p.depth, s.heads, d, s.init))
         else:
-            targets.append(mdl.init_fnn(g, p.target_depth, d, bias=p.family == "fnn"))
-            frozen.append(mdl.init_fnn(g, p.depth, d, bias=p.family == "fnn"))
+            targets.append(mdl.init_fnn(g, p.target_depth, d, bias=p.family == "fnn", init=s.init))
+            frozen.append(mdl.init_fnn(g, p.depth, d, bias=p.family == "fnn", init=s.init))
     target, rand = _stack(targets), _stack(frozen)
     kinds = {"random": rand}
     info: dict[str, Any] = {}

@@ -55,6 +55,8 @@ class ReproduceSettings:
     val_samples: int = 256
     test_samples: int = 5000
     lora_std: float = 0.25
+    #: "xavier" (as printed) or "pytorch" (nn.Linear's default U(+-1/sqrt(D)), the print's parenthesis)
+    init: Literal["xavier", "pytorch"] = "xavier"
     record_every: int = 50
     pretrain_lr: float = 1e-3
     pretrain_max_steps: int = 1000
@@ -125,6 +127,7 @@ class ReproduceSettings:
              f"tfn_depths must be some of 1..4, got {list(self.tfn_depths)}")
         need(53 <= self.cert_prec <= self.cert_max_prec <= 65536,
              f"need 53 <= cert_prec <= cert_max_prec <= 65536, got {self.cert_prec}, {self.cert_max_prec}")
+        need(self.init in ("xavier", "pytorch"), f"init must be xavier or pytorch, got {self.init!r}")
         need(self.dtype in ("float32", "float64"), f"dtype must be float32 or float64, got {self.dtype!r}")
         need(self.device in ("cpu", "cuda"), f"device must be cpu or cuda, got {self.device!r}")
         bad = sorted(set(self.experiments) - set(EXPERIMENTS))
@@ -184,9 +187,12 @@ class ReproduceSettings:
             "LoRA initialisation (Hu et al. 2022): the factor that meets the input first is Gaussian and the other is "
             f"zero, so dW = A B^T starts at 0: A = 0 (D x R, output side), B ~ N(0, {self.lora_std}^2) (input side). "
             f"The paper gives no variance; {self.lora_std} is the authors' public code's default",
-            "weights Xavier-uniform U(+-sqrt(3 / D)) as printed; the print's parenthesis \"(PyTorch default)\" "
-            "does not match it (nn.Linear's default, which the authors' public code uses, is U(+-1/sqrt(D)), a "
-            "third of the variance), so absolute MSE levels may differ from the paper's by a constant factor",
+            ("weights Xavier-uniform U(+-sqrt(3 / D)) as printed" if self.init == "xavier" else
+             "THIS RUN (--init pytorch): weights U(+-1/sqrt(D)), PyTorch's nn.Linear default, instead of the printed "
+             "Xavier-uniform") + "; the print's parenthesis \"(PyTorch default)\" "
+            "does not match Xavier (nn.Linear's default, which the authors' public code uses, is U(+-1/sqrt(D)), a "
+            "third of the variance), so absolute MSE levels may differ from the paper's (`--init pytorch` runs that "
+            "reading; TFN attention weights stay standard Gaussian)",
             "bias initialisation: PyTorch's nn.Linear default U(-1/sqrt(D), 1/sqrt(D)) (the paper says Xavier-uniform "
             "for weights only); the TFN's W_o has no bias",
             f"construction ranks {list(self.ranks)}; gradient-descent ranks {list(self.gd_ranks)} (the paper prints no "
@@ -242,7 +248,8 @@ class ReproduceSettings:
                     and tuple(self.tfn_wds) == PRINTED["wds"]
                     and tuple(self.tfn_gd_ranks) == tuple(range(1, self.D + 1)))
         if not tfn_full:
-            out.append(f"TFN gradient descent (about 4 ms per run and step on one CPU core): {self.tfn_steps} steps of "
+            out.append("TFN gradient descent (about 4 ms per run and step of 256 sequences on one core): "
+                       f"{self.tfn_steps} steps of "
                        f"{self.tfn_batch} sequences, lr {list(self.tfn_lrs)} x weight decay {list(self.tfn_wds)}, "
                        "ranks "
                        f"{list(self.tfn_gd_ranks)}, random frozen models only; the TFN constructions run every rank "
