@@ -254,6 +254,8 @@ class ReproduceSettings:
                        "ranks "
                        f"{list(self.tfn_gd_ranks)}, random frozen models only; the TFN constructions run every rank "
                        "for random and pretrained frozen models")
+        if self.init != "xavier":
+            out.append("frozen and target weights U(+-1/sqrt(D)) (--init pytorch), not the printed Xavier-uniform")
         if abs(self.pretrain_stop - PRINTED["pretrain_stop"]) > 1e-9:
             out.append(f"pretraining stops at {self.pretrain_stop:.3g} of the starting loss, not at 2/3 "
                        "(the printed 'reduced by 1/3' read literally)")
