@@ -17,7 +17,8 @@ from verifier._cli import main
     ["--steps", "0"], ["--steps", "many"], ["--seeds", "a,b"], ["--seeds", ""], ["--gd-ranks", "0,1"],
     ["--gd-ranks", "17"], ["--grid-seeds", "6"], ["--pretrain-stop", "1.5"], ["--pretrain-stop", "nan"],
     ["--experiments", "linear,nonsense"], ["--protocol", "bogus"], ["--jobs", "0"], ["--dtype", "float16"],
-    ["--tfn-gd-ranks", "2,99"], ["--seeds", "1,1"], ["--quick", "--gd-ranks", "5"],
+    ["--tfn-gd-ranks", "2,99"], ["--seeds", "1,1"], ["--quick", "--gd-ranks", "5"], ["--tfn-lrs", "0"],
+    ["--final-sizes", "8"], ["--init", "he"], ["--quick", "--finite-ranks", "9"],
 ])
 def test_a_bad_option_is_one_line_and_exit_2(args: list[str], capsys: pytest.CaptureFixture[str],
                                               tmp_path: Path) -> None:

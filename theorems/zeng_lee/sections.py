@@ -135,6 +135,19 @@ def _int(what: str, lo: int, hi: int) -> Callable[[str], int]:
     return parse
 
 
+def _floats(what: str) -> Callable[[str], tuple[float, ...]]:
+    def parse(text: str) -> tuple[float, ...]:
+        try:
+            vals = tuple(float(x) for x in text.split(",") if x.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated numbers for {what}, got {text!r}") from None
+        if not vals or any(not (math.isfinite(v) and 0 < v <= 1) for v in vals):
+            raise argparse.ArgumentTypeError(f"expected comma-separated numbers in (0, 1] for {what}, got {text!r}")
+        return vals
+
+    return parse
+
+
 def _fraction(text: str) -> float:
     try:
         v = float(text)
@@ -149,7 +162,8 @@ def _fraction(text: str) -> float:
 _FIELDS = {"seeds": "seeds", "steps": "steps", "batch": "batch", "grid_seeds": "grid_seeds", "gd_ranks": "gd_ranks",
            "tfn_steps": "tfn_steps", "tfn_batch": "tfn_batch", "tfn_gd_ranks": "tfn_gd_ranks",
            "pretrain_stop": "pretrain_stop", "dtype": "dtype", "jobs": "jobs", "threads": "threads",
-           "experiments": "experiments", "protocol": "protocol", "init": "init"}
+           "experiments": "experiments", "protocol": "protocol", "init": "init", "final_sizes": "final_sizes",
+           "finite_ranks": "finite_ranks", "tfn_lrs": "tfn_lrs"}
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -168,6 +182,11 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tfn-steps", type=_int("--tfn-steps", 1, 10**6), default=None, help="TFN Adam steps")
     p.add_argument("--tfn-batch", type=_int("--tfn-batch", 1, 65536), default=None, help="TFN sequences per step")
     p.add_argument("--tfn-gd-ranks", type=_ints("--tfn-gd-ranks", 1, 64), default=None, help="TFN GD ranks")
+    p.add_argument("--tfn-lrs", type=_floats("--tfn-lrs"), default=None, help="TFN learning rates (1e-2,1e-3)")
+    p.add_argument("--final-sizes", type=_ints("--final-sizes", 1, 31), default=None,
+                   help="G.4: LoRA ranks R = final-layer counts k (default 1,2,4,7; printed: 1..7)")
+    p.add_argument("--finite-ranks", type=_ints("--finite-ranks", 1, 64), default=None,
+                   help="G.7: ranks of the finite-training-set runs (default 1,4,8,16)")
     p.add_argument("--pretrain-stop", type=_fraction, default=None,
                    help="pretraining stops at this fraction of the starting loss (default 2/3: 'reduced by 1/3')")
     p.add_argument("--init", choices=["xavier", "pytorch"], default=None,
