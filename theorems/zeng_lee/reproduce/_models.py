@@ -98,7 +98,7 @@ def tfn_forward(params: Mapping[str, torch.Tensor], x: torch.Tensor) -> torch.Te
     z = x.reshape(p, bsz * n, d)
     for blk in range(depth):
         zs = z.reshape(p, bsz, n, d)
-        att_out = 0
+        att_out = torch.zeros(p, bsz * n, d, dtype=z.dtype, device=z.device)
         for h in range(heads):
             # scores[i, j] = (W_K z_i) . (W_Q z_j) = z_i . (W_K^T W_Q z_j): one projection, not two;
             # normalising over i (dim -2) is the column softmax of (W_K Z)^T W_Q Z. (torch's softmax over a

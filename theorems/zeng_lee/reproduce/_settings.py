@@ -21,7 +21,7 @@ Experiment = Literal["linear", "fnn", "tfn", "final-layers", "bias", "curves", "
 EXPERIMENTS: tuple[Experiment, ...] = ("linear", "fnn", "tfn", "final-layers", "bias", "curves", "finite")
 
 #: what the paper prints, for the reductions list (values the default may fall short of)
-PRINTED = {"lrs": (1e-2, 1e-3, 1e-4), "wds": (0.0, 1e-2, 1e-3, 1e-4), "steps": 5000, "batch": 256,
+PRINTED: dict[str, Any] = {"lrs": (1e-2, 1e-3, 1e-4), "wds": (0.0, 1e-2, 1e-3, 1e-4), "steps": 5000, "batch": 256,
            "val_samples": 256, "n_seeds": 5, "pretrain_stop": 2 / 3}
 
 NOT_REPRODUCED = (
