@@ -1,530 +1,373 @@
-"""The paper's synthetic experiments: construction vs gradient descent, random vs pretrained frozen
-models, LoRA vs final-layer tuning, with and without bias tuning (THEOREMS.md "The paper's experiments").
+"""The paper's synthetic experiments (Fig. 1, 3, 4, 5, G.4-G.7) at its protocol, beside the certified theory.
 
-Every curve is the median over seeds of the MSE on a fixed set of standard normal inputs; the
-per-seed values are kept in the JSON. Each experiment also states the shape the paper reports and
-whether this run observed it ("checks"), so a reviewer sees agreement or disagreement in words.
+The work is split into panels (one model shape each, one batched program each, `_panels`); the
+figures are views over them: Fig. 1/3/4's FNN panels also carry G.5's frozen-bias runs, G.6's
+training curves and G.7's finite-sample runs. `jobs` > 1 runs panels in worker processes.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import statistics
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-import torch
-
-from theorems.zeng_lee.reproduce import _models as mdl
-from theorems.zeng_lee.reproduce._construct import fnn_construction, linear_construction, tfn_construction
-from theorems.zeng_lee.reproduce._settings import ReproduceSettings
-from theorems.zeng_lee.reproduce._train import adam
-
-Params = dict[str, torch.Tensor]
+from theorems.zeng_lee.reproduce import _checks as chk
+from theorems.zeng_lee.reproduce._panels import Method, Panel
+from theorems.zeng_lee.reproduce._settings import NOT_REPRODUCED, ReproduceSettings
 
 
-# -- model families ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Family:
-    """One model family: how to draw a random model, run it, construct adapters and draw inputs."""
-
-    name: str
-    init: Callable[[torch.Generator, int], Params]  # (generator, depth) -> one model, leading dim 1
-    forward: Callable[[Params, torch.Tensor], torch.Tensor]
-    construct: Callable[[Params, Params, int, torch.Tensor], Params]
-    sample: Callable[[torch.Generator, int], torch.Tensor]
-    lora_keys: tuple[str, ...]  # weights that get LoRA adapters
-    bias_keys: tuple[str, ...]  # biases tuned alongside
-
-
-def _linear(s: ReproduceSettings) -> Family:
-    d = s.D
-    return Family("linear", lambda g, depth: mdl.init_fnn(g, 1, depth, d, bias=False), mdl.linear_forward,
-                  lambda fr, tg, r, x: linear_construction(fr, tg, r),
-                  lambda g, b: torch.randn(b, d, generator=g, dtype=mdl.F64), ("W",), ())
-
-
-def _fnn(s: ReproduceSettings) -> Family:
-    d = s.D
-    def fwd(p: Params, x: torch.Tensor) -> torch.Tensor:
-        return mdl.fnn_forward(p, x, relu_last=s.relu_last)
-
-    return Family("fnn", lambda g, depth: mdl.init_fnn(g, 1, depth, d), fwd,
-                  lambda fr, tg, r, x: fnn_construction(fr, tg, r, x, relu_last=s.relu_last),
-                  lambda g, b: torch.randn(b, d, generator=g, dtype=mdl.F64), ("W",), ("b",))
-
-
-def _tfn(s: ReproduceSettings) -> Family:
-    d, n = s.D, s.tokens
-    return Family("tfn", lambda g, depth: mdl.init_tfn(g, 1, depth, s.heads, d), mdl.tfn_forward,
-                  lambda fr, tg, r, x: tfn_construction(fr, tg, r),
-                  lambda g, b: torch.randn(b, n, d, generator=g, dtype=mdl.F64),
-                  ("Q", "K", "V", "O", "W2", "Wo"), ("b1", "b2"))
-
-
-def _stack(models: Sequence[Params]) -> Params:
-    return {k: torch.cat([m[k] for m in models]) for k in models[0]}
-
-
-def _take(params: Params, idx: torch.Tensor) -> Params:
-    return {k: v[idx] for k, v in params.items()}
-
-
-def _seed_gen(seed: int, salt: int) -> torch.Generator:
-    return torch.Generator().manual_seed(10_007 * salt + seed)
-
-
-# -- runs -------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Run:
-    """Shared state of one reproduction: settings, evaluation inputs, progress bar, timings."""
-
-    s: ReproduceSettings
-    bar: Any
-    x_eval: torch.Tensor
-    x_eval_tfn: torch.Tensor
-
-    def tick(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-
-
-def _target_out(fam: Family, target: Params, x: torch.Tensor) -> torch.Tensor:
-    n = len(next(iter(target.values())))
-    with torch.no_grad():
-        return torch.cat([fam.forward(_take(target, torch.tensor([i])), x) for i in range(n)])
-
-
-def pretrain(fam: Family, frozen: Params, target: Params, run: _Run,
-             gen: torch.Generator) -> tuple[Params, dict[str, Any]]:
-    """Adam on every frozen weight toward the target until the training MSE is below a third of its start."""
-    s = run.s
-    x0 = fam.sample(gen, 1024)
-    with torch.no_grad():
-        y0 = fam.forward(target, x0)
-        start = mdl.mse(fam.forward(frozen, x0), y0)
-
-    def loss(p: Params, _t: int) -> torch.Tensor:
-        x = fam.sample(gen, s.gd_batch)
-        with torch.no_grad():
-            y = fam.forward(target, x)
-        return mdl.mse(fam.forward(p, x), y)
-
-    params = dict(frozen)
-    res = adam(params, loss, s.pretrain_max_steps, s.pretrain_lr, stop_below=start / 3, cosine=False)
-    with torch.no_grad():
-        end = mdl.mse(fam.forward(params, x0), y0)
-    return params, {"steps": res.steps.tolist(), "start_mse": start.tolist(), "end_mse": end.tolist()}
-
-
-def construction_curve(fam: Family, frozen: Params, target: Params, ranks: Sequence[int], x: torch.Tensor,
-                       y: torch.Tensor) -> list[list[float]]:
-    """Per rank, per seed: the MSE of the construction (batched over seeds)."""
+def panels(s: ReproduceSettings) -> list[Panel]:
+    """The panels the selected experiments need, most expensive first (for the worker pool)."""
+    e = set(s.experiments)
+    both = ("random", "pretrained")
     out = []
-    for r in ranks:
-        with torch.no_grad():
-            adapted = fam.construct(frozen, target, r, x)
-            out.append(mdl.evaluate(fam.forward, adapted, y, x).tolist())
-    return out
+    if "linear" in e:
+        out.append(Panel("linear", "linear", 1, 2, (Method("lora", s.gd_ranks, both, tune_bias=False),), both,
+                         s.ranks, 1))
+    for salt, (td, depth) in ((2, (1, 2)), (3, (2, 4))):
+        if not e & {"fnn", "curves", "finite"} and not ("bias" in e and td == 1):
+            continue
+        kinds = both if "fnn" in e else ("random",)
+        sizes = tuple(sorted(set(s.gd_ranks) | (set(s.curve_ranks) if "curves" in e else set())))
+        methods = [Method("lora", sizes, kinds)]
+        if "bias" in e and td == 1:
+            methods.append(Method("lora-no-bias", s.gd_ranks, tune_bias=False))
+        if "finite" in e:
+            methods.append(Method("finite", s.finite_ranks, pool=s.finite_sizes[td - 1]))
+        out.append(Panel(f"fnn-{td}-{depth}", "fnn", td, depth, tuple(methods), kinds, s.ranks, salt))
+    if "final-layers" in e:
+        out.append(Panel(f"fnn-1-{s.final_depth}", "fnn", 1, s.final_depth,
+                         (Method("lora", s.final_sizes), Method("final-layers", s.final_sizes, final_layers=True)),
+                         ("random",), tuple(range(1, s.final_depth)), 4))
+    if "tfn" in e:
+        out += [Panel(f"tfn-{d}", "tfn", d, d, (Method("lora", s.tfn_gd_ranks),), both, s.ranks, 10 + d)
+                for d in s.tfn_depths]
+    return sorted(out, key=lambda p: -panel_cost(p, s))
 
 
-def gd_lora(fam: Family, frozen: Params, target: Params, seed_idx: torch.Tensor, ranks: torch.Tensor, run: _Run,
-            gen: torch.Generator, steps: int, batch: int, x_eval: torch.Tensor, y_eval: torch.Tensor,
-            tune_bias: bool = True, layer_masks: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
-    """Adam on the LoRA factors (B = 0, A Gaussian at the start, as in LoRA) and the biases; (P,) eval MSE.
+def panel_cost(p: Panel, s: ReproduceSettings) -> float:
+    """Rough CPU-seconds of a panel's training (measured per run and step on one core), to order the pool."""
+    from theorems.zeng_lee.reproduce._panels import run_table
 
-    Args:
-        frozen: P frozen models (one per problem); target: S target models, problem p uses seed_idx[p].
-        ranks: (P,) LoRA rank per problem; the factors have max(ranks) columns, masked per problem.
-        layer_masks: per adapted weight, a 0/1 tensor broadcast against its (P, layers...) dims
-            (the TFN adapts W_2 of the last block only).
-    """
-    d = run.s.D
-    rmax = int(ranks.max())
-    mask = mdl.rank_mask(ranks, rmax)
-    lm = layer_masks or {}
-    train: Params = {}
-    for k in fam.lora_keys:
-        w = frozen[k]
-        train["B:" + k] = torch.zeros(*w.shape[:-1], rmax, dtype=mdl.F64)
-        train["A:" + k] = torch.randn(*w.shape[:-2], rmax, w.shape[-1], generator=gen, dtype=mdl.F64) * d ** -0.5
-    if tune_bias:
-        for k in fam.bias_keys:
-            train[k] = frozen[k].clone()
-
-    def build(tr: Params) -> Params:
-        p = dict(frozen)
-        for k in fam.lora_keys:
-            delta = mdl.lora_delta(tr["B:" + k], tr["A:" + k], mask)
-            p[k] = frozen[k] + (delta * lm[k] if k in lm else delta)
-        for k in fam.bias_keys:
-            if k in tr:
-                p[k] = tr[k]
-        return p
-
-    def loss(tr: Params, _t: int) -> torch.Tensor:
-        x = fam.sample(gen, batch)
-        with torch.no_grad():
-            y = fam.forward(target, x)[seed_idx]
-        return mdl.mse(fam.forward(build(tr), x), y)
-
-    adam(train, loss, steps, run.s.lr, tick=run.tick)
-    return mdl.evaluate(fam.forward, build(train), y_eval[seed_idx], x_eval)
+    runs = len(run_table(p, s)[0])
+    if p.family == "tfn":
+        return runs * s.tfn_steps * s.tfn_batch / 64 * p.depth * 1e-3
+    per_step = 7e-6 if p.family == "linear" else (15 + 14 * p.depth) * 1e-6
+    return runs * s.steps * s.batch / 256 * per_step
 
 
-def gd_final_layers(fam: Family, frozen: Params, target: Params, seed_idx: torch.Tensor, ks: torch.Tensor,
-                    run: _Run, gen: torch.Generator, x_eval: torch.Tensor, y_eval: torch.Tensor) -> torch.Tensor:
-    """Adam on the weights and biases of the last k layers only (k per problem); (P,) eval MSE."""
-    s = run.s
-    depth = frozen["W"].shape[1]
-    lm = (torch.arange(depth).unsqueeze(0) >= depth - ks.unsqueeze(1)).to(mdl.F64)  # (P, L): tuned layers
-    train = {"W": frozen["W"].clone(), "b": frozen["b"].clone()}
-
-    def build(tr: Params) -> Params:
-        return {"W": frozen["W"] + (tr["W"] - frozen["W"]) * lm[:, :, None, None],
-                "b": frozen["b"] + (tr["b"] - frozen["b"]) * lm[:, :, None]}
-
-    def loss(tr: Params, _t: int) -> torch.Tensor:
-        x = fam.sample(gen, s.gd_batch)
-        with torch.no_grad():
-            y = fam.forward(target, x)[seed_idx]
-        return mdl.mse(fam.forward(build(tr), x), y)
-
-    adam(train, loss, s.gd_steps, s.lr, tick=run.tick)
-    return mdl.evaluate(fam.forward, build(train), y_eval[seed_idx], x_eval)
+def certified_ranks(p: Panel, thr: int, s: ReproduceSettings) -> list[int]:
+    if p.family == "linear":
+        return list(p.construction_ranks)
+    if p.depth > 4:
+        return list(p.construction_ranks)
+    want = {p.construction_ranks[0], thr - 1, thr, p.construction_ranks[-1]} if p.family == "fnn" else {thr - 1, thr}
+    return sorted(r for r in want if r in p.construction_ranks)
 
 
-# -- summaries ----------------------------------------------------------------------------------
+def panel_job(p: Panel, s: ReproduceSettings, tick: Any = None) -> dict[str, Any]:
+    """Run one panel and its certified rows; returns JSON-ready data (no tensors). Top level: picklable."""
+    import torch
 
+    from theorems.zeng_lee.reproduce._certify import certify
+    from theorems.zeng_lee.reproduce._panels import run_panel
 
-def series(label: str, panel: str, method: str, frozen: str, x: Sequence[int], per_x: Sequence[Sequence[float]],
-           seeds: Sequence[int]) -> dict[str, Any]:
-    """A plotted curve: medians (and min/max over seeds) per x, with the per-seed values.
-
-    A non-finite MSE (a float construction that overflowed) is stored as null and counts as +inf
-    in the median: a diverged seed is worse than any finite one, and JSON has no inf.
-    """
-    def fin(v: float) -> float | None:
-        return v if math.isfinite(v) else None
-
-    def up(v: Sequence[float]) -> list[float]:
-        return [x if math.isfinite(x) else math.inf for x in v]
-
-    return {"label": label, "panel": panel, "method": method, "frozen": frozen, "x": list(x),
-            "median": [fin(statistics.median(up(v))) for v in per_x], "min": [fin(min(up(v))) for v in per_x],
-            "max": [fin(max(up(v))) for v in per_x], "values": [[fin(x) for x in v] for v in per_x],
-            "seeds": list(seeds)}
-
-
-def _by_rank(values: torch.Tensor, ranks: Sequence[int], n_seeds: int) -> list[list[float]]:
-    v = values.reshape(len(ranks), n_seeds)
-    return [v[i].tolist() for i in range(len(ranks))]
-
-
-def _med(ser: dict[str, Any], x: int) -> float | None:
-    """The median at x (None: x not on the curve, or the median is non-finite)."""
-    return dict(zip(ser["x"], ser["median"], strict=True)).get(x)
-
-
-def _mv(ser: dict[str, Any], x: int) -> float:
-    """The median at x for comparisons: +inf where it is non-finite (null in the JSON)."""
-    v = _med(ser, x)
-    return math.inf if v is None else v
-
-
-def _fmt(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.2g}"
-
-
-def _check(shape: str, observed: bool | None, detail: str) -> dict[str, Any]:
-    return {"shape": shape, "observed": observed, "detail": detail}
-
-
-def construction_checks(panel: str, cons: dict[str, Any], gd: dict[str, Any] | None, thr: int,
-                        ranks: Sequence[int]) -> list[dict[str, Any]]:
-    """The paper's reported shape, tested on one panel's curves."""
-    out = []
-    below = [r for r in ranks if r < thr]
-    med = [_mv(cons, r) for r in below]
-    falls = all(b <= a * 1.01 + 1e-300 for a, b in itertools.pairwise(med))
-    at, first = _mv(cons, thr), _mv(cons, ranks[0])
-    zero = math.isfinite(at) and at <= 1e-12 * max(first, 1e-300)
-    out.append(_check(f"{panel}: the construction's error falls with R and reaches ~0 at the threshold R = {thr}",
-                      falls and zero if thr in cons["x"] else None,
-                      f"median MSE {_fmt(first)} at R = {ranks[0]}, "
-                      + (f"{_fmt(_med(cons, thr - 1))} at R = {thr - 1}, " if thr - 1 > ranks[0] else "")
-                      + f"{_fmt(at)} at R = {thr}" + ("" if falls else "; not monotone below the threshold")))
-    if gd is not None:
-        common = [r for r in gd["x"] if r < thr and _med(cons, r)]
-        ratios = [_mv(gd, r) / _mv(cons, r) for r in common]
-        if ratios:
-            worst = max(ratios)
-            out.append(_check(f"{panel}: gradient descent tracks the construction below the threshold "
-                              "(within a factor 10)", worst <= 10,
-                              f"GD/construction median MSE ratio {min(ratios):.2g}..{worst:.2g} over R < {thr}; "
-                              f"at R = {thr} GD reaches {_fmt(_med(gd, thr))} where the construction is exact"))
-    return out
-
-
-def pretrained_check(panel: str, rand: dict[str, Any], pre: dict[str, Any], thr: int,
-                     ranks: Sequence[int]) -> dict[str, Any]:
-    below = [r for r in ranks if r < thr]
-    better = [r for r in below if _mv(pre, r) <= _mv(rand, r)]
-    level = 1e-2 * _mv(rand, ranks[0])
-    need = {lab: next((r for r in ranks if _mv(ser, r) <= level), None)
-            for lab, ser in (("random", rand), ("pretrained", pre))}
-    return _check(f"{panel}: pretrained frozen models need less rank (construction)",
-                  len(better) == len(below) if below else None,
-                  f"pretrained at or below random at {len(better)}/{len(below)} ranks below the threshold; rank "
-                  f"needed for 1% of the random R = {ranks[0]} error: random {need['random']}, "
-                  f"pretrained {need['pretrained']}")
-
-
-# -- the experiments --------------------------------------------------------------------------
-
-
-def _lora_family_experiment(run: _Run, fam: Family, configs: Sequence[tuple[int, int]], exp_id: str, title: str,
-                            thr_fn: Callable[[int, int], int], panel_fn: Callable[[int, int], str],
-                            gd_ranks: Sequence[int], steps: int, batch: int, x_eval: torch.Tensor,
-                            salt: int, keep: dict[str, Any], gd_seeds: int | None = None) -> dict[str, Any]:
-    s = run.s
-    all_series: list[dict[str, Any]] = []
-    checks: list[dict[str, Any]] = []
-    pre_info = {}
-    thresholds = []
-    for ci, (tdepth, depth) in enumerate(configs):
-        panel = panel_fn(tdepth, depth)
-        gens = [_seed_gen(seed, salt + ci) for seed in s.seeds]
-        target = _stack([fam.init(g, tdepth) for g in gens])
-        frozen = _stack([fam.init(g, depth) for g in gens])
-        gen = _seed_gen(s.seeds[0], 97 + salt + ci)
-        pretrained, info = pretrain(fam, frozen, target, run, gen)
-        pre_info[panel] = info
-        y_eval = _target_out(fam, target, x_eval)
-        thr = thr_fn(tdepth, depth)
-        thresholds.append({"panel": panel, "x": thr})
-        n = len(s.seeds)
-        frozen_sets = {"random": frozen, "pretrained": pretrained}
-        cons = {ft: series(f"construction, {ft} frozen", panel, "construction", ft, s.ranks,
-                           construction_curve(fam, fr, target, s.ranks, x_eval, y_eval), s.seeds)
-                for ft, fr in frozen_sets.items()}
-        # one batched gradient-descent run for every (frozen kind, rank, seed)
-        ng = min(n, gd_seeds or n)
-        fr_all = _stack([_take(fr, torch.arange(ng).repeat(len(gd_ranks))) for fr in frozen_sets.values()])
-        ranks_all = torch.tensor(list(gd_ranks)).repeat_interleave(ng).repeat(2)
-        seed_idx = torch.arange(ng).repeat(2 * len(gd_ranks))
-        lm = {}
-        if fam.name == "tfn":  # W_2 is adapted in the last block only, as in the construction
-            lm["W2"] = (torch.arange(depth) == depth - 1).to(mdl.F64)[None, :, None, None]
-        mse = gd_lora(fam, fr_all, target, seed_idx, ranks_all, run, gen, steps, batch, x_eval, y_eval,
-                      layer_masks=lm)
-        half = len(gd_ranks) * ng
-        gd = {ft: series(f"gradient descent, {ft} frozen", panel, "gd", ft, gd_ranks,
-                         _by_rank(mse[i * half:(i + 1) * half], gd_ranks, ng), s.seeds[:ng])
-              for i, ft in enumerate(frozen_sets)}
-        keep[f"{exp_id}:{tdepth},{depth}"] = {"gd_random": gd["random"], "frozen": frozen, "target": target,
-                                             "y_eval": y_eval}
-        for ft in frozen_sets:
-            all_series += [cons[ft], gd[ft]]
-            checks += construction_checks(f"{panel}, {ft} frozen", cons[ft], gd[ft], thr, s.ranks)
-        checks.append(pretrained_check(panel, cons["random"], cons["pretrained"], thr, s.ranks))
-    return {"id": exp_id, "title": title, "x_label": "LoRA rank R", "y_label": "MSE", "y_log": True,
-            "thresholds": thresholds, "series": all_series, "checks": checks, "pretraining": pre_info}
-
-
-def exp_linear(run: _Run, keep: dict[str, Any]) -> dict[str, Any]:
-    s = run.s
-    ex = _lora_family_experiment(run, _linear(s), [(1, 2)], "linear", "Linear model (Lbar = 1, L = 2)",
-                                 lambda tl, dl: math.ceil(s.D / dl), lambda tl, dl: f"linear, L = {dl}",
-                                 s.ranks, s.gd_steps, s.gd_batch, run.x_eval, 1, keep)
-    ex["description"] = (f"Target Wbar x, frozen W_2 W_1, D = {s.D}; threshold ceil(D / L) = {math.ceil(s.D / 2)} "
-                         "(rank(E) = D for random weights). Construction: R-LIN adapters; gradient descent on the "
-                         "LoRA factors.")
-    return ex
-
-
-def exp_fnn(run: _Run, keep: dict[str, Any]) -> dict[str, Any]:
-    s = run.s
-    ex = _lora_family_experiment(run, _fnn(s), [(1, 2), (2, 4)], "fnn", "FNN: (Lbar, L) = (1, 2) and (2, 4)",
-                                 lambda tl, dl: math.ceil(s.D / (dl // tl)),
-                                 lambda tl, dl: f"FNN (Lbar, L) = ({tl}, {dl})",
-                                 s.ranks, s.gd_steps, s.gd_batch, run.x_eval, 3, keep)
-    ex["description"] = (f"ReLU networks of width D = {s.D} (ReLU on the output layer too); threshold "
-                         f"ceil(D / M) with M = floor(L / Lbar) = 2, i.e. {math.ceil(s.D / 2)}. Construction: R-UNI "
-                         "(R-LIN per block of the uniform partition, then biases); gradient descent on the LoRA "
-                         "factors and the biases.")
-    return ex
-
-
-def exp_tfn(run: _Run, keep: dict[str, Any]) -> dict[str, Any]:
-    s = run.s
-    ex = _lora_family_experiment(run, _tfn(s), [(1, 1), (2, 2)], "tfn",
-                                 f"Transformer: L = Lbar in {{1, 2}}, H = {s.heads}, N = {s.tokens}",
-                                 lambda tl, dl: math.ceil(s.D / 2), lambda tl, dl: f"TFN, L = {dl}",
-                                 [r for r in s.tfn_gd_ranks if r in s.ranks] or list(s.ranks), s.tfn_gd_steps,
-                                 s.tfn_gd_batch, run.x_eval_tfn, 5, keep, gd_seeds=s.tfn_gd_seeds)
-    ex["description"] = (f"Attention (column softmax) + ReLU FFN blocks, no layer norm or residuals; threshold "
-                         f"ceil(D / 2) = {math.ceil(s.D / 2)}. Construction: R-TFN (R-LIN with L = 2 on (W_Q, W_K^T), "
-                         "(W_V, W_O) and (W_2L, W_o)); gradient descent on those LoRA factors and all FFN biases.")
-    return ex
-
-
-def exp_final_layers(run: _Run, keep: dict[str, Any]) -> dict[str, Any]:
-    s = run.s
-    fam = _fnn(s)
-    d, depth = s.D, s.final_depth
-    gens = [_seed_gen(seed, 7) for seed in s.seeds]
-    target = _stack([fam.init(g, 1) for g in gens])
-    frozen = _stack([fam.init(g, depth) for g in gens])
-    gen = _seed_gen(s.seeds[0], 107)
-    y_eval = _target_out(fam, target, run.x_eval)
-    n = len(s.seeds)
-    ranks = [r for r in s.final_ranks]
-    ks = list(s.final_k)
-    lora_params = [2 * r * d * depth + d * depth for r in ranks]
-    ft_params = [k * (d * d + d) for k in ks]
-    cons = construction_curve(fam, frozen, target, ranks, run.x_eval, y_eval)
-    mse_lora = gd_lora(fam, _take(frozen, torch.arange(n).repeat(len(ranks))), target,
-                       torch.arange(n).repeat(len(ranks)), torch.tensor(ranks).repeat_interleave(n), run, gen,
-                       s.gd_steps, s.gd_batch, run.x_eval, y_eval)
-    mse_ft = gd_final_layers(fam, _take(frozen, torch.arange(n).repeat(len(ks))), target,
-                             torch.arange(n).repeat(len(ks)), torch.tensor(ks).repeat_interleave(n), run, gen,
-                             run.x_eval, y_eval)
-    panel = f"FNN Lbar = 1, L = {depth}"
-    ser = [series("LoRA, construction", panel, "construction", "random", lora_params, cons, s.seeds),
-           series("LoRA, gradient descent", panel, "gd", "random", lora_params, _by_rank(mse_lora, ranks, n), s.seeds),
-           series("final layers tuned, gradient descent", panel, "final-layers", "random", ft_params,
-                  _by_rank(mse_ft, ks, n), s.seeds)]
-    for sr, lab in zip(ser, (ranks, ranks, ks), strict=True):
-        sr["x_names"] = [f"R={v}" if sr["method"] != "final-layers" else f"k={v}" for v in lab]
-    thr_r = math.ceil(d / depth)
-    # LoRA vs final layers at equal parameter count: interpolate LoRA's log-MSE at each k's count
-    lx, ly = lora_params, [math.log10(max(v, 1e-300)) if v is not None else 300.0 for v in ser[1]["median"]]
-    cmp = []
-    for x, v in zip(ft_params, ser[2]["median"], strict=True):
-        if v is not None and lx[0] <= x <= lx[-1]:
-            j = max(i for i in range(len(lx)) if lx[i] <= x)
-            j2 = min(j + 1, len(lx) - 1)
-            t = 0 if j2 == j else (x - lx[j]) / (lx[j2] - lx[j])
-            cmp.append((x, 10 ** (ly[j] + t * (ly[j2] - ly[j])), v))
-    wins = [c for c in cmp if c[1] < c[2]]
-    checks = [_check("LoRA beats tuning the final layers at equal parameter count (gradient descent for both)",
-                     len(wins) == len(cmp) if cmp else None,
-                     f"LoRA lower at {len(wins)}/{len(cmp)} matched parameter counts; e.g. "
-                     + "; ".join(f"{x} params: LoRA {lo:.2g} vs final layers {fl:.2g}" for x, lo, fl in cmp[:3]))]
-    if thr_r in ranks and thr_r > ranks[0]:
-        checks += construction_checks(panel + ", LoRA", dict(ser[0], x=ranks), None, thr_r, ranks)
-        with torch.no_grad():  # why the construction may fail in float64: the adapted layers' norms multiply
-            adapted = fam.construct(frozen, target, thr_r, run.x_eval)
-            gain = torch.linalg.matrix_norm(adapted["W"], ord=2).prod(dim=1)
-        checks[-1]["detail"] += (f"; at R = {thr_r} the adapted layers' spectral norms multiply to "
-                                 f"{statistics.median(gain.tolist()):.2g} (median over seeds), the factor by which "
-                                 "float64 rounding of the intermediate activations is amplified")
-    return {"id": "final-layers", "title": f"LoRA vs tuning the final layers (Lbar = 1, L = {depth})",
-            "description": (f"Random frozen FNN of depth {depth}, one-layer target. LoRA on every layer with rank R "
-                            f"(2 R D L + D L parameters, biases included) against tuning the weights and biases of the "
-                            f"last k layers (k (D^2 + D) parameters), both by gradient descent; the LoRA construction "
-                            f"too. R-FLT: LoRA is exact from R = ceil(D / L) = {thr_r}; final-layer tuning never is."),
-            "x_label": "trainable parameters", "y_label": "MSE", "y_log": True,
-            "thresholds": [{"panel": panel, "x": 2 * thr_r * d * depth + d * depth, "label": f"R = {thr_r}"}],
-            "series": ser, "checks": checks}
-
-
-def exp_bias(run: _Run, keep: dict[str, Any]) -> dict[str, Any]:
-    s = run.s
-    fam = _fnn(s)
-    all_series, checks, thresholds = [], [], []
-    n = len(s.seeds)
-    for ci, (tdepth, depth) in enumerate([(1, 2), (2, 4)]):
-        panel = f"FNN (Lbar, L) = ({tdepth}, {depth})"
-        got = keep.get(f"fnn:{tdepth},{depth}")
-        gen = _seed_gen(s.seeds[0], 211 + ci)
-        if got is None:  # the FNN experiment did not run: draw the same models and run GD with biases here
-            gens = [_seed_gen(seed, 3 + ci) for seed in s.seeds]
-            target = _stack([fam.init(g, tdepth) for g in gens])
-            frozen = _stack([fam.init(g, depth) for g in gens])
-            y_eval = _target_out(fam, target, run.x_eval)
-            with_b = gd_lora(fam, _take(frozen, torch.arange(n).repeat(len(s.ranks))), target,
-                             torch.arange(n).repeat(len(s.ranks)), torch.tensor(s.ranks).repeat_interleave(n), run,
-                             gen, s.gd_steps, s.gd_batch, run.x_eval, y_eval)
-            got = {"gd_random": series("", panel, "gd", "random", s.ranks, _by_rank(with_b, s.ranks, n), s.seeds),
-                   "frozen": frozen, "target": target, "y_eval": y_eval}
-        no_b = gd_lora(fam, _take(got["frozen"], torch.arange(n).repeat(len(s.ranks))), got["target"],
-                       torch.arange(n).repeat(len(s.ranks)), torch.tensor(s.ranks).repeat_interleave(n), run, gen,
-                       s.gd_steps, s.gd_batch, run.x_eval, got["y_eval"], tune_bias=False)
-        w = dict(got["gd_random"], label="gradient descent, LoRA + biases", panel=panel, method="gd-bias")
-        wo = series("gradient descent, LoRA only (frozen biases)", panel, "gd-no-bias", "random", s.ranks,
-                    _by_rank(no_b, s.ranks, n), s.seeds)
-        all_series += [w, wo]
-        thr = math.ceil(s.D / (depth // tdepth))
-        thresholds.append({"panel": panel, "x": thr})
-        better = [r for r in s.ranks if _mv(w, r) < _mv(wo, r)]
-        checks.append(_check(f"{panel}: tuning biases helps (gradient descent)", len(better) > len(s.ranks) / 2,
-                             f"with biases lower at {len(better)}/{len(s.ranks)} ranks; at R = {thr}: "
-                             f"{_fmt(_med(w, thr))} with vs {_fmt(_med(wo, thr))} without"))
-    return {"id": "bias", "title": "With and without bias tuning",
-            "description": ("Gradient descent on the LoRA factors with the biases tuned too, against the LoRA factors "
-                            "alone (frozen biases), random frozen FNNs. The constructions need the biases."),
-            "x_label": "LoRA rank R", "y_label": "MSE", "y_log": True, "thresholds": thresholds,
-            "series": all_series, "checks": checks}
-
-
-_RUNNERS = {"linear": exp_linear, "fnn": exp_fnn, "tfn": exp_tfn, "final-layers": exp_final_layers, "bias": exp_bias}
-
-
-def _gd_steps_total(s: ReproduceSettings) -> int:
-    """Steps every progress bar tick counts (one per Adam step of a batched run)."""
-    per = {"linear": s.gd_steps, "fnn": 2 * s.gd_steps, "tfn": 2 * s.tfn_gd_steps,
-           "final-layers": 2 * s.gd_steps, "bias": 2 * s.gd_steps * (1 if "fnn" in s.experiments else 2)}
-    return sum(per[e] for e in s.experiments)
-
-
-def run_reproduction(s: ReproduceSettings | None = None) -> dict[str, Any]:
-    """Run the selected experiments; returns the report document's "reproduction" section."""
-    s = s or ReproduceSettings()
-    old_threads = torch.get_num_threads()
+    old = torch.get_num_threads()
     torch.set_num_threads(s.threads)
+    cpu0 = time.process_time()
     try:
-        return _run(s)
+        res = run_panel(p, s, tick)
+        models = res.pop("models")
+        t0 = time.perf_counter()
+        n_in = min(s.cert_inputs, 8) if p.family == "tfn" else s.cert_inputs
+        res["certified"] = [certify(p.family, models, kind, 0, r, p.depth, p.target_depth, n_in, s.cert_prec,
+                                    s.cert_max_prec)
+                            for kind in p.construction_frozen for r in certified_ranks(p, res["threshold"], s)]
+        res["seconds"]["certified"] = round(time.perf_counter() - t0, 2)
+        # CPU time of this process: what the panel costs on an idle core, whatever else the machine runs
+        res["cpu_seconds"] = round(time.process_time() - cpu0, 2)
+        return res
     finally:
-        torch.set_num_threads(old_threads)
+        torch.set_num_threads(old)
 
 
-def _run(s: ReproduceSettings) -> dict[str, Any]:
-    t0 = time.perf_counter()
+def run_panels(s: ReproduceSettings, todo: Sequence[Panel]) -> dict[str, dict[str, Any]]:
+    """Every panel, inline (jobs = 1, with a per-step progress bar) or in `jobs` worker processes."""
     bar = None
     if s.progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=_gd_steps_total(s), desc="reproduce (gradient-descent steps)", unit="step", leave=True)
-    g = torch.Generator().manual_seed(20240)
-    run = _Run(s, bar, torch.randn(s.eval_inputs, s.D, generator=g, dtype=mdl.F64),
-               torch.randn(s.tfn_eval_inputs, s.tokens, s.D, generator=g, dtype=mdl.F64))
-    keep: dict[str, Any] = {}
-    exps = []
-    timings = {}
-    order = [e for e in ("linear", "fnn", "tfn", "final-layers", "bias") if e in s.experiments]
-    for name in order:
-        t1 = time.perf_counter()
+        bar = tqdm(total=len(todo), desc="reproduce (panels)", unit="panel", leave=True)
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        import os
+
+        jobs = min(s.jobs, len(todo), os.cpu_count() or 1)
+        if jobs == 1:
+            for p in todo:
+                if bar is not None:
+                    bar.set_postfix_str(p.id)
+                out[p.id] = panel_job(p, s)
+                if bar is not None:
+                    bar.update(1)
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            ctx = multiprocessing.get_context("spawn")  # fork after torch has run threads can deadlock
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+                futs = {pool.submit(panel_job, p, s): p for p in todo}
+                for f in as_completed(futs):
+                    out[futs[f].id] = f.result()
+                    if bar is not None:
+                        bar.set_postfix_str(futs[f].id)
+                        bar.update(1)
+    finally:
         if bar is not None:
-            bar.set_postfix_str(name)
-        ex = _RUNNERS[name](run, keep)
-        timings[name] = round(time.perf_counter() - t1, 2)
-        ex["seconds"] = timings[name]
-        exps.append(ex)
-    if bar is not None:
-        bar.close()
-    return {"settings": s.as_json(), "reductions": s.reductions(), "experiments": exps,
-            "timings": timings, "seconds": round(time.perf_counter() - t0, 2),
-            "torch": {"version": torch.__version__, "threads": torch.get_num_threads(), "dtype": "float64",
-                      "device": "cpu"}}
+            bar.close()
+    return out
 
 
-__all__ = ["Family", "construction_curve", "gd_final_layers", "gd_lora", "pretrain", "run_reproduction", "series"]
+# -- figures --------------------------------------------------------------------------------------
+
+
+def _get(res: dict[str, Any], method: str, frozen: str) -> dict[str, Any] | None:
+    return next((x for x in res["series"] if x["method"] == method and x["frozen"] == frozen), None)
+
+
+def _panel_label(res: dict[str, Any]) -> str:
+    if res["family"] == "linear":
+        return f"linear, (Lbar, L) = ({res['target_depth']}, {res['depth']})"
+    if res["family"] == "tfn":
+        return f"TFN, L = {res['depth']}"
+    return f"FNN, (Lbar, L) = ({res['target_depth']}, {res['depth']})"
+
+
+def _relabel(series: Sequence[dict[str, Any]], panel: str) -> list[dict[str, Any]]:
+    return [dict(x, panel=panel) for x in series]
+
+
+def _construction_checks(res: dict[str, Any], label: str) -> list[dict[str, Any]]:
+    out = []
+    for kind in ("random", "pretrained"):
+        c = _get(res, "construction", kind)
+        if c is None:
+            continue
+        out.append(chk.vanishes(f"{label}, {kind}", c, res["threshold"]))
+        cr = chk.vanishes_certified(f"{label}, {kind}", res["certified"], kind, res["threshold"])
+        if cr is not None:
+            out.append(cr)
+    return out
+
+
+def _base(ex_id: str, title: str, description: str, results: Sequence[dict[str, Any]], methods: Sequence[str],
+          paper: str) -> dict[str, Any]:
+    series, thresholds, cert = [], [], []
+    for res in results:
+        label = _panel_label(res)
+        series += _relabel([x for x in res["series"] if x["method"] in methods], label)
+        thresholds.append({"panel": label, "x": res["threshold"], "label": f"R = {res['threshold']}"})
+        cert += [dict(c, panel=label) for c in res["certified"]]
+    return {"id": ex_id, "title": title, "paper": paper, "description": description, "x_label": "LoRA rank R",
+            "y_label": "test MSE", "y_log": True, "thresholds": thresholds, "series": series, "certified": cert,
+            "checks": [], "panels": [res["id"] for res in results],
+            "pretraining": {_panel_label(r): r["pretraining"] for r in results if r.get("pretraining")},
+            "selection": {_panel_label(r): _selection_summary(r) for r in results},
+            "seconds": sum(sum(r["seconds"].values()) for r in results)}
+
+
+def _selection_summary(res: dict[str, Any]) -> dict[str, Any]:
+    """How often each learning rate / weight decay won the validation selection (evidence for the grid)."""
+    lrs: dict[str, int] = {}
+    wds: dict[str, int] = {}
+    for sel in res["selection"]:
+        for lr, wd in zip(sel["lr"], sel["wd"], strict=True):
+            lrs[f"{lr:g}"] = lrs.get(f"{lr:g}", 0) + 1
+            wds[f"{wd:g}"] = wds.get(f"{wd:g}", 0) + 1
+    first_wd = [sel["wd"][0] for sel in res["selection"]]
+    ratios = [x for sel in res["selection"] for x in sel.get("reduced_grid_val_ratio", []) if x is not None]
+    return {"lr": lrs, "wd": wds, "first_seed_wd_positive": sum(w > 0 for w in first_wd), "groups": len(first_wd),
+            "runs": res["runs"], "reduced_grid_val_ratio_max": max(ratios) if ratios else None,
+            "reduced_grid_val_ratio_median": statistics.median(ratios) if ratios else None}
+
+
+def fig_linear(res: dict[str, Any], s: ReproduceSettings) -> dict[str, Any]:
+    ex = _base("linear", "Fig. 1 (left): linear model, (Lbar, L) = (1, 2)",
+               f"Target Wbar x, frozen W_2 W_1, D = {s.D}. Construction: R-LIN; gradient descent: Adam on the LoRA "
+               "factors. MSE = the exact expectation ||prod(W + dW) - Wbar||_F^2 / D over standard-normal inputs. "
+               f"Threshold ceil(D / L) = {res['threshold']}.", [res], ("construction", "lora"), "Fig. 1")
+    label = _panel_label(res)
+    ex["checks"] = _construction_checks(res, label)
+    for kind in ("random", "pretrained"):
+        c, g = _get(res, "construction", kind), _get(res, "lora", kind)
+        if c and g:
+            ex["checks"].append(chk.tracks(f"{label}, {kind}", c, g, res["threshold"]))
+    for method, what in (("construction", "construction"), ("lora", "gradient descent")):
+        r, p = _get(res, method, "random"), _get(res, method, "pretrained")
+        if r and p:
+            ex["checks"].append(chk.pretrained_less(label, r, p, res["threshold"], what))
+    return ex
+
+
+def fig_fnn(results: Sequence[dict[str, Any]], s: ReproduceSettings) -> dict[str, Any]:
+    ex = _base("fnn", "Fig. 1 (right), Fig. 3, Fig. 4: FNN, (Lbar, L) = (1, 2) and (2, 4)",
+               f"ReLU networks of width D = {s.D} (ReLU on the output layer too), random and pretrained frozen models. "
+               "Construction: R-UNI (R-LIN per block of the uniform partition, then biases); gradient descent: Adam on "
+               "the LoRA factors and the biases. Threshold ceil(D / M), M = floor(L / Lbar) = 2.", results,
+               ("construction", "lora"), "Fig. 1, 3, 4")
+    for res in results:
+        label = _panel_label(res)
+        ex["checks"] += _construction_checks(res, label)
+        for kind in ("random", "pretrained"):
+            c, g = _get(res, "construction", kind), _get(res, "lora", kind)
+            if c and g:
+                ex["checks"].append(chk.gd_better_small(f"{label}, {kind}", c, g, res["threshold"]))
+                ex["checks"].append(chk.large_rank(f"{label}, {kind}", c, g))
+        for method, what in (("construction", "construction"), ("lora", "gradient descent")):
+            r, p = _get(res, method, "random"), _get(res, method, "pretrained")
+            if r and p:
+                ex["checks"].append(chk.pretrained_less(label, r, p, res["threshold"], what))
+    return ex
+
+
+def fig_tfn(results: Sequence[dict[str, Any]], s: ReproduceSettings) -> dict[str, Any]:
+    ex = _base("tfn", f"Fig. 5: transformer, L in {{{', '.join(str(r['depth']) for r in results)}}}, H = {s.heads}",
+               f"THEOREMS.md's TFN (column-softmax attention, ReLU FFN, no norm or skip, output softmax(W_o Z_L)), "
+               f"D = {s.D}, N = {s.tokens}; attention weights standard Gaussian, W_1, W_2, W_o Xavier-uniform. "
+               "Construction: R-TFN (R-LIN with L = 2 on (W_Q, W_K^T), (W_V, W_O) per head and on (W_2L, W_o)); "
+               f"gradient descent on those LoRA factors and the biases. Threshold ceil(D / 2) = {-(-s.D // 2)}.",
+               results, ("construction", "lora"), "Fig. 5")
+    for res in results:
+        ex["checks"] += _construction_checks(res, _panel_label(res))
+    return ex
+
+
+def fig_final(res: dict[str, Any], s: ReproduceSettings) -> dict[str, Any]:
+    d, depth = s.D, res["depth"]
+    params = {k: (2 * k * d * depth, k * d * d) for k in s.final_sizes}
+    ex = _base("final-layers", f"G.4: LoRA vs tuning the final layers, (Lbar, L) = (1, {depth})",
+               f"Random frozen FNN of depth {depth}, one-layer target. LoRA of rank R on every layer (2 R D L weights "
+               "+ biases) against the weights and biases of the last k layers (k D^2 weights + biases), at R = k, both "
+               f"by gradient descent; the LoRA construction too (exact from R = ceil(D / L) = {res['threshold']}; "
+               "R-FLT: final-layer tuning never is).", [res], ("construction", "lora", "final-layers"), "G.4")
+    ex["x_label"] = "R (LoRA rank) = k (tuned final layers)"
+    ex["params"] = {str(k): {"lora_weights": a, "final_layer_weights": b} for k, (a, b) in params.items()}
+    lora, final = _get(res, "lora", "random"), _get(res, "final-layers", "random")
+    if lora and final:
+        ex["checks"].append(chk.lora_beats_final(lora, final, params))
+    ex["checks"] += _construction_checks(res, _panel_label(res) + ", LoRA")
+    return ex
+
+
+def fig_bias(res: dict[str, Any], s: ReproduceSettings) -> dict[str, Any]:
+    ex = _base("bias", "G.5: with and without bias tuning, (Lbar, L) = (1, 2)",
+               "Gradient descent on the LoRA factors with the biases tuned too, against the LoRA factors alone "
+               "(frozen biases); random frozen FNNs, same grid and selection for both.", [res],
+               ("lora", "lora-no-bias"), "G.5")
+    ex["series"] = [x for x in ex["series"] if x["frozen"] == "random"]
+    w, wo = _get(res, "lora", "random"), _get(res, "lora-no-bias", "random")
+    if w and wo:
+        ex["checks"] += chk.bias_helps(_panel_label(res), w, wo)
+    ex["certified"] = []
+    return ex
+
+
+def fig_curves(results: Sequence[dict[str, Any]], s: ReproduceSettings) -> dict[str, Any]:
+    series = []
+    for res in results:
+        label = _panel_label(res)
+        for c in res["curves"]:
+            series.append({"label": f"R = {c['size']}", "panel": label, "method": "curve", "frozen": "random",
+                           "x": c["step"], "median": c["median"], "min": c["median"], "max": c["median"],
+                           "values": [], "seeds": list(s.seeds)})
+    return {"id": "curves", "title": f"G.6: training curves, R in {list(s.curve_ranks)}", "paper": "G.6",
+            "description": "The minibatch training loss of gradient descent (random frozen FNNs, the grid point "
+                           "selected per rank and seed), median over seeds, every "
+                           f"{s.record_every} steps. The paper prints no statement about these curves to check.",
+            "x_label": "Adam step", "y_label": "training MSE (minibatch)", "y_log": True, "thresholds": [],
+            "series": series, "certified": [], "checks": [], "panels": [r["id"] for r in results], "seconds": 0.0}
+
+
+def fig_finite(results: Sequence[dict[str, Any]], s: ReproduceSettings) -> dict[str, Any]:
+    ex = _base("finite", "G.7: finite training sets", f"Gradient descent on a fixed training set of "
+               f"{s.finite_sizes[0]} ((Lbar, L) = (1, 2)) or {s.finite_sizes[1]} ((2, 4)) samples per seed, against "
+               "fresh samples every step (random frozen models); test MSE on the common test set. The paper prints "
+               "no statement about G.7 to check.", results, ("lora", "finite"), "G.7")
+    ex["series"] = [x for x in ex["series"] if x["frozen"] == "random"]
+    ex["certified"] = []
+    ex["seconds"] = 0.0
+    return ex
+
+
+def run_reproduction(s: ReproduceSettings | None = None) -> dict[str, Any]:
+    """Run the selected experiments; returns the report document's "reproduction" section."""
+    import torch
+
+    s = s or ReproduceSettings()
+    t0 = time.perf_counter()
+    todo = panels(s)
+    res = run_panels(s, todo)
+    e = set(s.experiments)
+    exps = []
+    fnn = [res[k] for k in ("fnn-1-2", "fnn-2-4") if k in res]
+    if "linear" in e:
+        exps.append(fig_linear(res["linear"], s))
+    if "fnn" in e:
+        exps.append(fig_fnn(fnn, s))
+    if "tfn" in e:
+        exps.append(fig_tfn([res[f"tfn-{d}"] for d in s.tfn_depths], s))
+    if "final-layers" in e:
+        exps.append(fig_final(res[f"fnn-1-{s.final_depth}"], s))
+    if "bias" in e:
+        exps.append(fig_bias(res["fnn-1-2"], s))
+    if "curves" in e:
+        exps.append(fig_curves(fnn, s))
+    if "finite" in e:
+        exps.append(fig_finite(fnn, s))
+    wall = round(time.perf_counter() - t0, 2)
+    return {"settings": s.as_json(), "protocol": protocol_rows(s), "choices": s.choices(),
+            "reductions": s.reductions(), "not_reproduced": [{"figure": f, "what": w, "why": y}
+                                                             for f, w, y in NOT_REPRODUCED],
+            "experiments": exps, "panels": {k: {"seconds": v["seconds"], "cpu_seconds": v["cpu_seconds"],
+                                                "runs": v["runs"]} for k, v in res.items()},
+            "timings": {ex["id"]: round(ex["seconds"], 2) for ex in exps}, "seconds": wall,
+            "torch": {"version": torch.__version__, "threads": s.threads, "jobs": s.jobs, "device": s.device,
+                      "train_dtype": s.dtype}}
+
+
+def protocol_rows(s: ReproduceSettings) -> list[dict[str, str]]:
+    """The printed protocol next to what this run did, item by item."""
+    def same(a: Any, b: Any) -> str:
+        return "as printed" if a == b else "reduced"
+
+    grid = f"lr {list(s.lrs)} x wd {list(s.wds)}"
+    if s.grid_seeds < len(s.seeds):
+        grid += f" at the first {s.grid_seeds} seed(s); lr {list(s.reduced_lrs)} at wd 0 at the others"
+    return [
+        {"item": "adapter", "paper": "dW = A B^T, A, B in R^{D x R}, Hu et al. initialisation",
+         "here": f"dW = A B^T, A = 0, B ~ N(0, {s.lora_std}^2)", "status": "as printed (variance chosen)"},
+        {"item": "frozen and target weights", "paper": "Xavier-uniform; TFN attention weights standard Gaussian",
+         "here": ("Xavier-uniform" if s.init == "xavier" else "U(+-1/sqrt(D)) (--init pytorch)")
+                 + "; TFN attention standard Gaussian; biases U(+-1/sqrt(D))",
+         "status": "as printed (biases chosen)" if s.init == "xavier" else "the parenthesis' reading"},
+        {"item": "optimiser and grid", "paper": "Adam, lr {1e-2, 1e-3, 1e-4} x weight decay {0, 1e-2, 1e-3, 1e-4}",
+         "here": grid, "status": "as printed" if s.grid_seeds == len(s.seeds) else "reduced"},
+        {"item": "selection", "paper": "validation loss on 256 standard-normal samples",
+         "here": f"validation loss on {s.val_samples} samples per seed, per (rank, seed, method, frozen kind)",
+         "status": same(s.val_samples, 256)},
+        {"item": "training", "paper": "5,000 iterations, 256 fresh standard-normal samples each",
+         "here": f"{s.steps} iterations of {s.batch} (TFN: {s.tfn_steps} of {s.tfn_batch})",
+         "status": "as printed (TFN reduced)" if (s.steps, s.batch) == (5000, 256) else "reduced"},
+        {"item": "seeds", "paper": "five, median reported", "here": f"{len(s.seeds)}: {list(s.seeds)}, median",
+         "status": same(len(s.seeds), 5)},
+        {"item": "pretrained frozen models", "paper": "full-rank updates until the error is reduced by 1/3",
+         "here": f"Adam lr {s.pretrain_lr} on all weights and biases until the loss <= {s.pretrain_stop:.3g} x start "
+                 f"(at most {s.pretrain_max_steps} steps)",
+         "status": "as printed" if math.isclose(s.pretrain_stop, 2 / 3) else "another reading"},
+        {"item": "D", "paper": "16", "here": str(s.D), "status": same(s.D, 16)},
+    ]
+
+
+__all__ = ["panel_job", "panels", "protocol_rows", "run_panels", "run_reproduction"]

@@ -12,8 +12,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-_METHOD_COLOURS = {"construction": "#1f5fbf", "gd": "#e07b00", "final-layers": "#7a3db8", "gd-bias": "#e07b00",
-                   "gd-no-bias": "#2a9d8f"}
+_METHOD_COLOURS = {"construction": "#1f5fbf", "lora": "#e07b00", "final-layers": "#7a3db8", "lora-no-bias": "#2a9d8f",
+                   "finite": "#d1495b"}
+_CURVE_COLOURS = ("#1f5fbf", "#2a9d8f", "#e07b00", "#d1495b", "#7a3db8", "#444444")
 _DTYPE_COLOURS = {"float64": "#1f5fbf", "float32": "#2a9d8f", "tf32": "#8c8c8c", "bfloat16": "#d1495b",
                   "float16": "#e07b00"}
 FLOOR = 1e-32  # log-scale floor: exact zeros and values below are drawn here
@@ -45,25 +46,27 @@ def _panels(series: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def experiment_figure(ex: dict[str, Any]) -> Any:
-    """One row of panels: median MSE per x with a min..max band over seeds, thresholds dashed."""
+    """One row of panels: median per x with a min..max band over seeds, thresholds dotted, and the
+    certified values of the construction (first seed) as black diamonds beside the float64 curves."""
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     with matplotlib.rc_context(_rc()):
         panels = _panels(ex["series"])
-        fig = Figure(figsize=(5.2 * len(panels), 3.6), layout="constrained")
-        axes = fig.subplots(1, len(panels), squeeze=False)[0]
+        fig = Figure(figsize=(5.2 * max(1, len(panels)), 3.6), layout="constrained")
+        axes = fig.subplots(1, max(1, len(panels)), squeeze=False)[0]
         vals = [v for s in ex["series"] for v in s["median"] if v is not None and v > 0]
         # an exploded curve (float64 rounding in a deep construction) must not flatten the others
         tame = [v for v in vals if v < 1e3]
         top = max(tame) * 20 if tame else 1.0
         clipped = False
-        for ax, panel in zip(axes, panels, strict=True):
-            for s in (s for s in ex["series"] if s["panel"] == panel):
-                colour = _METHOD_COLOURS.get(s["method"], "#444")
+        for ax, panel in zip(axes, panels, strict=False):
+            for k, s in enumerate(x for x in ex["series"] if x["panel"] == panel):
+                colour = (_CURVE_COLOURS[k % len(_CURVE_COLOURS)] if s["method"] == "curve"
+                          else _METHOD_COLOURS.get(s["method"], "#444"))
                 ls = "--" if s.get("frozen") == "pretrained" else "-"
-                marker = "o" if s["method"] == "construction" else "s"
+                marker = "" if s["method"] == "curve" else "o" if s["method"] == "construction" else "s"
                 # null = non-finite (overflowed): drawn above the axis like any exploded value
                 ys = [math.inf if v is None else max(v, FLOOR) for v in s["median"]]
                 lo = [math.inf if v is None else max(v, FLOOR) for v in s["min"]]
@@ -75,7 +78,13 @@ def experiment_figure(ex: dict[str, Any]) -> Any:
                     ys = [min(y, top) for y in ys]
                 lo, hi = [min(y, top) for y in lo], [min(y, top) for y in hi]
                 ax.plot(s["x"], ys, ls, marker=marker, markersize=3.5, color=colour, label=s["label"], linewidth=1.5)
-                ax.fill_between(s["x"], lo, hi, color=colour, alpha=0.12, linewidth=0)
+                if s["method"] != "curve":
+                    ax.fill_between(s["x"], lo, hi, color=colour, alpha=0.12, linewidth=0)
+            cert = [c for c in ex.get("certified", []) if c.get("panel") == panel and c.get("certified") is not None]
+            if cert:
+                ax.plot([c["rank"] for c in cert], [min(max(c["certified"], FLOOR), top) for c in cert],
+                        linestyle="none", marker="D", markerfacecolor="none", color="black", markersize=5,
+                        label="construction, certified (first seed)")
             for t in ex.get("thresholds", []):
                 if t["panel"] == panel:
                     ax.axvline(t["x"], color="#b3261e", linestyle=":", linewidth=1.4)
@@ -84,14 +93,17 @@ def experiment_figure(ex: dict[str, Any]) -> Any:
                                 xytext=(3, -12), textcoords="offset points", color="#b3261e", fontsize=8)
             ax.set_yscale("log")
             ax.set_ylim(top=top * 1.5)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            if ex["id"] == "curves":
+                ax.set_xscale("log")
+            else:
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_title(panel)
             ax.set_xlabel(ex.get("x_label", "x"))
             ax.set_ylabel(ex.get("y_label", "MSE") + " (median over seeds)")
             ax.legend(fontsize=7, loc="best")
         if clipped:
-            fig.suptitle("▲ = above the axis (float64 rounding of the construction; values in the table)", fontsize=8,
-                         color="#555")
+            fig.suptitle("▲ = above the axis (float64 rounding of the construction; values in the table); "
+                         "values below 1e-32 drawn at 1e-32", fontsize=8, color="#555")
         return fig
 
 
