@@ -26,7 +26,9 @@ def test_report_writes_every_format(quick_report: Path) -> None:
     assert "## The paper's experiments, reproduced" in md and "figures/linear.svg" in md
     doc = json.loads((quick_report / "report.json").read_text())
     assert doc["theorems"][0]["id"] == "R-LIN"
-    assert set(doc["timings"]) >= {"checks", "reproduction", "stability", "total"}
+    assert set(doc["timings"]) >= {"checks", "sections", "total"}
+    assert [(e["package"], e["id"]) for e in doc["sections"]] == [("zeng_lee", "reproduction"), ("zeng_lee", "stability")]
+    assert not any("error" in e for e in doc["sections"]), [e.get("error") for e in doc["sections"]]
 
 
 def test_constructions_are_exact_at_the_threshold(quick_report: Path) -> None:
