@@ -27,7 +27,8 @@ def test_report_writes_every_format(quick_report: Path) -> None:
     doc = json.loads((quick_report / "report.json").read_text())
     assert doc["theorems"][0]["id"] == "R-LIN"
     assert set(doc["timings"]) >= {"checks", "sections", "total"}
-    assert [(e["package"], e["id"]) for e in doc["sections"]] == [("zeng_lee", "reproduction"), ("zeng_lee", "stability")]
+    sections = [(e["package"], e["id"]) for e in doc["sections"]]
+    assert sections == [("zeng_lee", "reproduction"), ("zeng_lee", "stability")]
     assert not any("error" in e for e in doc["sections"]), [e.get("error") for e in doc["sections"]]
 
 
