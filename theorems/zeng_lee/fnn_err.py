@@ -39,7 +39,8 @@ ID = "R-ERR"
 
 OPTIONS = {
     **DOMAIN_OPTIONS,
-    "samples": {"type": "integer", "default": 4096, "description": "Monte Carlo inputs, uniform on X"},
+    "samples": {"type": "integer", "default": 4096, "minimum": 1, "maximum": 100_000,
+                "description": "Monte Carlo inputs, uniform on X"},
     "confidence": {"type": "number in (0, 1)", "default": 0.99, "description": "level of the Hoeffding bound"},
 }
 

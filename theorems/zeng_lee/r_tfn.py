@@ -259,6 +259,15 @@ def _half_width(ctx: Any, b: Any, c: Any) -> list[Comparison]:
     return [Comparison("max_i ceil(G_i/2) vs ceil(D/2)", threshold(inst), "<=", ceil(inst.p("D") / 2))]
 
 
+def check_instance(inst: Instance) -> str | None:
+    """A user's instance: aux holds at most the inputs X, each D x N (read before any work)."""
+    extra = sorted(set(inst.aux) - {"X"})
+    if extra:
+        return f"unknown aux data {extra} for {ID}; the only aux data is X (inputs, D x N)"
+    sample_inputs(inst, 1)  # raises InstanceError naming a wrongly shaped input
+    return None
+
+
 def _applies(inst: Instance) -> bool:
     return inst.p("R") >= threshold(inst)
 
@@ -390,6 +399,7 @@ R_TFN = Theorem(
         "W_2 P^T Lambda^{-1}) has G_i = D yet is matched by the biases alone."
     ),
     default_examples=10,
+    check_instance=check_instance,
     options_schema={
         "residual": "bool, default false: residual connections around attention and FFN",
         "layer_norm": "bool, default false: parameter-free layer norm after each sub-layer",
