@@ -3,17 +3,30 @@
 Low-precision dtypes (bfloat16, float16) are stored and multiplied in that dtype; operations
 torch does not offer for them (inverse, SVD) run in float32 and are rounded back, which
 `describe()` records. TF32 is used only when asked for, and then reported.
+
+The error model of a float decision (`decide`), stated once: a value computed from the instance's
+matrices by products, sums and backward-stable factorisations carries at most n roundings per
+entry along its longest chain, where n is the instance's total dimension (the sum of rows + cols
+over its matrices, data and aux; `chain_length`). With u the unit roundoff of the dtype (of TF32,
+2^-11, when TF32 products are on), its error is at most gamma_n (|lhs| + |rhs| + |scale|) with
+gamma_n = n u / (1 - n u) (Higham, Accuracy and Stability, 3.1), `scale` being the spec's declared
+size of the quantities the comparison was computed from. A comparison holds when its margin is at
+least minus that slack (plus the comparison's own `tol`); a claim false by more than the slack fails
+the screen and is escalated. Where n u >= 1/2 the dtype cannot tell anything (status "unknown");
+low-precision dtypes (and TF32) are `screen_only`: the checker re-decides their passes and failures
+alike before any verdict.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 import torch
 
-from verifier._backends._base import Context, Decision
+from verifier._backends._base import Context, Decision, chain_length
 from verifier._errors import BackendUnavailable, UsageError
 from verifier._matrix import RatMatrix
 from verifier._records import Comparison
@@ -52,6 +65,12 @@ class FloatContext(Context):
         self.device = torch.device(device)
         self.tf32 = tf32
         self.compute = self.dtype if dtype in ("float64", "float32") else torch.float32
+        tf32_on = tf32 and self.device.type == "cuda"
+        #: unit roundoff of what rounds the results: the dtype, or TF32's 10-bit mantissa in products
+        self.unit_roundoff = 2.0**-11 if tf32_on else float(torch.finfo(self.dtype).eps) / 2
+        #: low precision is a screen only: neither its passes nor its failures are verdicts
+        self.screen_only = dtype in ("bfloat16", "float16") or tf32_on
+        self.chain = 1
 
     def describe(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -66,6 +85,10 @@ class FloatContext(Context):
         if self.compute != self.dtype:
             d["note"] = "inverse and SVD computed in float32 and rounded to " + self.dtype_name
         return d
+
+    def bind(self, instances: Sequence[Any]) -> Any:
+        self.chain = chain_length(instances[0])
+        return super().bind(instances)
 
     def session(self) -> Any:
         return _Session(self.tf32 and self.device.type == "cuda", self.device.type == "cpu")
@@ -168,30 +191,30 @@ class FloatContext(Context):
         return 0.0 * scale
 
     def decide(self, cmp: Comparison) -> list[Decision]:
-        lhs = torch.as_tensor(cmp.lhs).to(torch.float64).reshape(-1).cpu()
-        rhs = torch.as_tensor(cmp.rhs).to(torch.float64).reshape(-1).cpu()
-        n = max(lhs.numel(), rhs.numel())
-        lhs, rhs = lhs.expand(n), rhs.expand(n)
-        scale = (
-            torch.as_tensor(cmp.scale if cmp.scale is not None else 0.0).to(torch.float64).reshape(-1).cpu().expand(n)
-        )
-        # A float verdict only screens: "holds" within sqrt(eps) of the sides' size, and a
-        # failure is a candidate that the checker escalates to certified arithmetic.
-        slack = self.eps**0.5 * (1 + lhs.abs() + rhs.abs() + scale.abs())
+        def flat(x: Any) -> torch.Tensor:
+            return torch.as_tensor(0.0 if x is None else x).to(torch.float64).reshape(-1).cpu()
+
+        lhs, rhs, scale, tol = flat(cmp.lhs), flat(cmp.rhs), flat(cmp.scale), flat(cmp.tol)
+        n = max(lhs.numel(), rhs.numel(), scale.numel(), tol.numel())
+        lhs, rhs, scale, tol = lhs.expand(n), rhs.expand(n), scale.expand(n), tol.expand(n)
+        nu = self.chain * self.unit_roundoff
+        gamma = nu / (1 - nu) if nu < 0.5 else float("inf")
+        slack = gamma * (lhs.abs() + rhs.abs() + scale.abs()) + tol.abs()
         diff = lhs - rhs
         margin = {"<=": -diff, ">=": diff, "==": -diff.abs()}[cmp.relation]
         out = []
         for k in range(n):
-            ok = bool(margin[k] >= -slack[k])
+            m, sl = float(margin[k]), float(slack[k])
+            status = "unknown" if not (math.isfinite(m) and math.isfinite(sl)) else "holds" if m >= -sl else "fails"
             out.append(
                 Decision(
-                    "holds" if ok else "fails",
+                    status,  # type: ignore[arg-type]
                     f"{lhs[k].item():.17g}",
                     f"{rhs[k].item():.17g}",
                     None,
                     None,
-                    float(margin[k]),
-                    f"{slack[k].item():.3g}",
+                    m,
+                    f"{sl:.3g} (rounding bound gamma_{self.chain} (|lhs|+|rhs|+|scale|), u={self.unit_roundoff:.3g})",
                     float(lhs[k]),
                     relation=cmp.relation,
                     rhs_value=float(rhs[k]),
