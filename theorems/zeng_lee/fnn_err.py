@@ -15,6 +15,7 @@ from theorems.zeng_lee.models.fnn import (
     DOMAIN_OPTIONS,
     FNN,
     a_uni_check,
+    absolute,
     box_enclosure,
     build,
     dims,
@@ -30,6 +31,7 @@ from theorems.zeng_lee.models.fnn import (
     require_active,
     stated_bound,
     sup_error_bound,
+    target_enclosures,
     uniform_blocks,
     uniform_ranks,
 )
@@ -127,6 +129,10 @@ def _hoeffding(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
         net = FNN(tuple(ws), tuple(b.m("gd_b")), target.output_relu)
         rng = naive_sup_error(ctx, net, target, box_enclosure(ctx, built.domain))
         ucb = torch.minimum(ucb, mc_ucb(ctx, built.domain, b.options, net, target, rng)[1])
+    # the float slack is relative to what the outputs were computed from: the bound may be 0
+    # (an exact construction) while f(x) and fbar(x) are of the target's size
+    out = target_enclosures(ctx, target, box_enclosure(ctx, built.domain))[-1]
+    size = ctx.norm2(ctx.add(absolute(ctx, out.center), out.radius))
     return [
         *built.check.activity,
         Comparison(
@@ -134,7 +140,7 @@ def _hoeffding(ctx: Any, b: Any, c: dict[str, Any]) -> list[Comparison]:
             ucb,
             "<=",
             bound,
-            scale=bound,
+            scale=bound + size,
         ),
     ]
 
