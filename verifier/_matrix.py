@@ -52,7 +52,7 @@ def _parse_text(text: str, where: str) -> Fraction:
     m = _RATIONAL.fullmatch(t)
     if m:
         if int(m.group(2)) == 0:
-            raise InstanceError(f"{where}: {text[:40]!r} divides by zero")
+            raise InstanceError(f"{where}: cannot read {text[:40]!r} as an exact number: it divides by zero")
         return _bounded(Fraction(int(m.group(1)), int(m.group(2))), text, where)
     m = _DECIMAL.fullmatch(t)
     if not m or not (m.group(2) or m.group(3)):

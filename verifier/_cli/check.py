@@ -43,7 +43,10 @@ def user_instance(thm: Any, path: str, drop: Sequence[str]) -> Any:
     for assumption in thm.assumptions:
         if assumption.name in drop:
             continue
-        res = assumption.check(inst)
+        try:
+            res = assumption.check(inst)
+        except Exception:  # a crashing check is the spec's error: check_theorem reports it (exit 4)
+            continue
         if res.status == "violated":
             raise InstanceError(f"{path}: the instance does not meet assumption {assumption.name} of {thm.id} "
                                 f"({res.detail}); pass --drop {assumption.name} to check it anyway")
@@ -69,6 +72,11 @@ def print_summary(pairs: Sequence[tuple[Any, Any]]) -> None:
             print(f"  error: {e}")
 
 
+def verdict_lines(pairs: Sequence[tuple[Any, Any]]) -> list[str]:
+    """One line per theorem: its status (what must survive when nothing else can be written)."""
+    return [f"{v.id}: {v.status.upper()}" for _t, v in pairs]
+
+
 def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
     from verifier._check import check_theorem
     from verifier._findings import record_findings
@@ -81,15 +89,29 @@ def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
     settings = check_settings(a, a.drop)
     out_dir = Path(a.report_dir) / "counterexamples" if a.report_dir else Path(".verifier/counterexamples")
     pairs = []
+    unwritable: list[str] = []
     for thm in sel.theorems:
         insts = [user_instance(thm, a.instance, settings.drop)] if a.instance else None
         v = check_theorem(thm, settings, insts, a.claim or None)
-        pairs.append((thm, record_findings(v, out_dir, sel.spec_files)))
+        try:
+            v = record_findings(v, out_dir, sel.spec_files)
+        except UsageError as e:  # the verdict stands without its counterexample file: say so, keep going
+            unwritable.append(str(e))
+        pairs.append((thm, v))
     doc = report_document(pairs, command=command_line(argv))
     if not a.quiet:
         print_summary(pairs)
-    if a.json_path:
-        write_json(a.json_path, doc)
-    if a.report_dir:
-        write_files(doc, Path(a.report_dir))
+    writers = ((a.json_path, lambda p: write_json(p, doc)), (a.report_dir, lambda p: write_files(doc, Path(p))))
+    for path, write in writers:
+        if path and not unwritable:
+            try:
+                write(path)
+            except UsageError as e:
+                unwritable.append(str(e))
+            except OSError as e:  # a figure or folder that cannot be written
+                unwritable.append(f"cannot write {path}: {e.strerror or e}")
+    if unwritable:
+        if a.quiet:  # the verdict is printed even so: an unwritable path must not lose it
+            print("\n".join(verdict_lines(pairs)))
+        raise UsageError(unwritable[0])
     return exit_code([v.status for _t, v in pairs]) if pairs else EXIT["holds"]
