@@ -89,7 +89,8 @@ def _check_list(v: Any, count: str, rest: str, params: Mapping[str, int], where:
 
 def _matches(alt: str, v: Any, params: Mapping[str, int], where: str) -> None:
     """Raise InstanceError unless `v` is of the type phrase `alt`."""
-    alt = alt.strip().lower()
+    text = alt.strip()  # parameter names keep their case ("list of Lbar ...")
+    alt = text.lower()
     if alt in ("boolean", "bool"):
         if not isinstance(v, bool):
             raise InstanceError(f"{where}: expected true or false but got {_describe(v)}")
@@ -113,7 +114,7 @@ def _matches(alt: str, v: Any, params: Mapping[str, int], where: str) -> None:
         if not ok:
             raise InstanceError(f"{where}: expected a number in {m.group(1)}{m.group(2)}, {m.group(3)}{m.group(4)} "
                                 f"but got {_describe(v)}")
-    elif m := _LIST.fullmatch(alt):
+    elif m := _LIST.fullmatch(text):
         _check_list(v, m.group(1), m.group(2), params, where)
     elif isinstance(v, dict) or (isinstance(v, list) and any(isinstance(x, (list, dict)) for x in v)):
         raise InstanceError(f"{where}: expected a value or a flat list but got {_describe(v)}")

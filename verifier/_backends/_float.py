@@ -192,7 +192,9 @@ class FloatContext(Context):
 
     def decide(self, cmp: Comparison) -> list[Decision]:
         def flat(x: Any) -> torch.Tensor:
-            return torch.as_tensor(0.0 if x is None else x).to(torch.float64).reshape(-1).cpu()
+            # a Python number becomes float64 directly (torch's default float32 would round it first)
+            t = x if isinstance(x, torch.Tensor) else torch.as_tensor(_float(x), dtype=torch.float64)
+            return t.to(torch.float64).reshape(-1).cpu()
 
         lhs, rhs, scale, tol = flat(cmp.lhs), flat(cmp.rhs), flat(cmp.scale), flat(cmp.tol)
         n = max(lhs.numel(), rhs.numel(), scale.numel(), tol.numel())
@@ -221,6 +223,16 @@ class FloatContext(Context):
                 )
             )
         return out
+
+
+def _float(x: Any) -> float:
+    """A Python number (int, Fraction, float) as float64; beyond its range, inf (the screen then says unknown)."""
+    if x is None:
+        return 0.0
+    try:
+        return float(x)
+    except OverflowError:
+        return math.copysign(math.inf, x)
 
 
 class _Session:

@@ -45,6 +45,8 @@ def user_instance(thm: Any, path: str, drop: Sequence[str]) -> Any:
             continue
         try:
             res = assumption.check(inst)
+        except InstanceError as e:  # the spec's own reading of the instance refuses it: bad input
+            raise InstanceError(f"{path}: {e}") from None
         except Exception:  # a crashing check is the spec's error: check_theorem reports it (exit 4)
             continue
         if res.status == "violated":

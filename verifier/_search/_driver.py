@@ -396,8 +396,9 @@ def run_search(thm: Theorem, variant: Variant, s: SearchSettings, budget: float,
     from hypothesis.configuration import set_hypothesis_home_dir
 
     x = _Search(thm, variant, s, budget, store)
-    # Hypothesis keeps its files (database, caches) under the search's store, never in the working directory
-    set_hypothesis_home_dir(Path(s.database).parent / ".hypothesis" if s.database else Path(x.tmp.name))
+    # Hypothesis keeps its files (caches beside its example database) in the search's store folder,
+    # never in the working directory
+    set_hypothesis_home_dir(Path(s.database) if s.database else Path(x.tmp.name))
     try:
         _Driver(x).run()
     except BaseException as e:
