@@ -48,7 +48,10 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp
     def run(*args: str) -> Run:
         capsys.readouterr()
         t0 = time.perf_counter()
-        code = main([str(a) for a in args])
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as e:  # argparse's one-line errors exit from inside main
+            code = e.code if isinstance(e.code, int) else 2
         seconds = time.perf_counter() - t0
         cap = capsys.readouterr()
         return Run(code, cap.out, cap.err, seconds)

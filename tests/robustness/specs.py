@@ -195,3 +195,63 @@ MIXED = Theorem(
             Claim("true", statement="a_11 == a_11", evaluate=lambda ctx, b, c: [
                 Comparison("a_11 == a_11", ctx.entry(b.m("A"), 0, 0), "==", ctx.entry(b.m("A"), 0, 0))])),
     shapes={"A": ("n", "n")}, default_examples=2)
+
+
+def _mp_mixed_generator(rng: np.random.Generator, index: int = 0,
+                        params: Mapping[str, int] | None = None) -> Instance:
+    return _matrix_instance("PLANTED-MP-MIXED", 1, [Fraction(index % 2)], index)
+
+
+def _mp_mixed(ctx: Any, b: Any, _c: Any) -> list[Comparison]:
+    a = ctx.entry(b.m("A"), 0, 0)
+    one = ctx.const(1)
+    lhs = (one + a * ctx.const(Fraction(1, 2**200))) - one
+    return [Comparison("(1 + a 2^-200) - 1 >= a 2^-201", lhs, ">=", a * ctx.const(Fraction(1, 2**201)))]
+
+
+MP_MIXED = Theorem(
+    id="PLANTED-MP-MIXED", title="planted: mp decides one instance, exact arithmetic the other",
+    statement="(true)", source=SOURCE, parameters=(Parameter("n", low=1, high=1),),
+    claims=(Claim("cancellation", statement="(1 + a 2^-200) - 1 >= a 2^-201", evaluate=_mp_mixed,
+                  levels=("mp", "certified", "exact")),),
+    shapes={"A": ("n", "n")}, generate=_mp_mixed_generator, default_examples=2)
+
+
+def _probes_raise(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
+    raise ValueError("planted probe bug")
+
+
+PROBES_RAISE = Theorem(
+    id="PLANTED-PROBES-RAISE", title="planted: the spec's probes raise", statement="(spec bug)", source=SOURCE,
+    parameters=(Parameter("n", low=1, high=1),), probes=_probes_raise,
+    claims=(Claim("probed", statement="a_11 == a_11", uses_probes=True, evaluate=lambda ctx, b, c: [
+        Comparison("a_11 == a_11", ctx.entry(b.m("A"), 0, 0), "==", ctx.entry(b.m("A"), 0, 0))]),),
+    shapes={"A": ("n", "n")}, default_examples=1)
+
+
+def _refute_raises(inst: Instance) -> Refutation | None:
+    raise ArithmeticError("planted refutation bug")
+
+
+EXISTS_REFUTE_RAISES = Theorem(
+    id="PLANTED-REFUTE-RAISES", title="planted: a refutation that crashes", statement="exists X", source=SOURCE,
+    parameters=(Parameter("n", low=1, high=1),),
+    claims=(Claim("exists", statement="there is a witness", evaluate=_witness_misses, quantifier="exists",
+                  refute=_refute_raises),),
+    shapes={"A": ("n", "n")}, default_examples=1)
+
+
+def _retry(ctx: Any, b: Any, _c: Any) -> list[Comparison]:
+    # softmax([2^-60, 0])_1 = 1/2 + 2^-62 - ...: above 1/2 + 2^-63, which 53-bit balls cannot tell
+    p = ctx.entry(ctx.softmax_cols(b.m("A")), 0, 0)
+    return [Comparison("softmax_1 >= 1/2 + 2^-63", p, ">=", ctx.const(Fraction(1, 2) + Fraction(1, 2**63)))]
+
+
+PRECISION_RETRY = Theorem(
+    id="PLANTED-PRECISION-RETRY", title="planted: decided only after a precision increase", statement="(true)",
+    source=SOURCE, parameters=(Parameter("n", low=1, high=1),),
+    claims=(Claim("needs-bits", statement="softmax_1 >= 1/2 + 2^-63", evaluate=_retry, levels=("certified",)),),
+    shapes={"A": (2, "n")},
+    generate=lambda rng, index=0, params=None: Instance(
+        "PLANTED-PRECISION-RETRY", {"n": 1}, {"A": RatMatrix(2, 1, (Fraction(1, 2**60), Fraction(0)))}),
+    default_examples=1)

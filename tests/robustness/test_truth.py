@@ -195,3 +195,40 @@ def test_r_lin_at_rank_e_equal_to_r_l_holds() -> None:
     v = check_theorem(get_theorem("R-LIN"), CheckSettings(), [_lin(rank_e=2, big_r=2)],
                       claims=["exact-above-threshold"])
     assert v.claims[0].status == "holds" and v.claims[0].evidence == "exact", v.claims[0]
+
+
+def test_holds_claims_the_weakest_level_among_its_instances() -> None:
+    v = check_theorem(specs.MP_MIXED, CheckSettings(level="mp", dps=15))
+    c = v.claims[0]
+    assert c.status == "holds" and {o.evidence for o in c.outcomes} == {"mp", "exact"}
+    assert c.evidence == "mp"
+
+
+def test_an_undecided_comparison_is_retried_at_higher_precision() -> None:
+    v = check_theorem(specs.PRECISION_RETRY, CheckSettings(level="certified", prec=53, max_prec=212))
+    assert v.claims[0].status == "holds" and v.claims[0].evidence == "certified", v.claims[0]
+    v = check_theorem(specs.PRECISION_RETRY, CheckSettings(level="certified", prec=53, max_prec=53))
+    assert v.claims[0].status == "inconclusive"  # at the ceiling it stays undecided: never a verdict
+
+
+def test_errors_outside_claims_make_the_theorem_an_error() -> None:
+    v = check_theorem(specs.PROBES_RAISE, CheckSettings())
+    assert v.status == "error" and "planted probe bug" in " ".join(v.errors)
+
+
+def test_a_refutation_that_crashes_is_an_error() -> None:
+    v = check_theorem(specs.EXISTS_REFUTE_RAISES, CheckSettings())
+    assert v.claims[0].status == "error" and v.status == "error"
+
+
+def test_a_float_screen_that_overflows_decides_nothing() -> None:
+    ctx = get_context("float", dtype="float64")
+    _bound(ctx)
+    for lhs in (float("nan"), float("inf")):
+        assert ctx.decide(Comparison("overflow", lhs, "<=", 1.0))[0].status == "unknown"
+    assert ctx.decide(Comparison("huge int", 10**400, "<=", 1.0))[0].status == "unknown"
+
+
+def test_float_level_errors_are_errors() -> None:
+    v = check_theorem(specs.RAISES, CheckSettings(level="float"))
+    assert v.status == "error" and v.claims[0].counts["error"] == v.claims[0].instances > 0

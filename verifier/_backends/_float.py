@@ -232,7 +232,7 @@ def _float(x: Any) -> float:
     try:
         return float(x)
     except OverflowError:
-        return math.copysign(math.inf, x)
+        return math.inf if x > 0 else -math.inf
 
 
 class _Session:

@@ -77,10 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         try:
             parser, runners = build_parser(argv)
-            try:
-                a = parser.parse_args(argv)
-            except SystemExit as e:  # argparse printed its one line (or --help): hand back its code
-                return e.code if isinstance(e.code, int) else EXIT_USAGE
+            a = parser.parse_args(argv)
             return int(runners[a.command](a, argv))
         except VerifierError as e:
             if debug:
