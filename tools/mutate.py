@@ -162,10 +162,11 @@ def _copy_repo(dest: Path) -> None:
             shutil.copy2(src, dest / rel)
 
 
-def _pytest(copy: Path, tests: list[str], timeout: float) -> tuple[str, str, float]:
+def _pytest(copy: Path, tests: list[str], timeout: float, deselect: tuple[str, ...] = ()) -> tuple[str, str, float]:
     """('passed' | 'failed' | 'timeout', the first failing test, seconds)."""
     env = {**os.environ, "PYTHONPATH": str(copy), "HYPOTHESIS_PROFILE": "quick"}
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    cmd += [a for t in deselect for a in ("--deselect", t)]
     t0 = time.monotonic()
     try:
         p = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
@@ -176,16 +177,29 @@ def _pytest(copy: Path, tests: list[str], timeout: float) -> tuple[str, str, flo
 
 
 def _run_one(m: Mutant, copy: Path, tests: list[str], timeout: float) -> tuple[Mutant, str, str, float]:
+    """Apply `m` in `copy`, run the tests, restore. A kill is confirmed: the failing test must pass
+    without the mutant, else it is flaky and the mutant is run again without it."""
     target = copy / m.path
     text = target.read_text()
     if text.count(m.old) != 1:
         return m, "stale", f"the original text occurs {text.count(m.old)} times in {m.path}", 0.0
-    target.write_text(text.replace(m.old, m.new))
-    try:
-        outcome, first, secs = _pytest(copy, tests, timeout)
-    finally:
-        target.write_text(text)
-    return m, {"passed": "survived", "failed": "killed", "timeout": "killed"}[outcome], first or outcome, secs
+    flaky: list[str] = []
+    total = 0.0
+    for _attempt in range(3):
+        target.write_text(text.replace(m.old, m.new))
+        try:
+            outcome, first, secs = _pytest(copy, tests, timeout, tuple(flaky))
+        finally:
+            target.write_text(text)
+        total += secs
+        if outcome != "failed" or not first:
+            break
+        if _pytest(copy, [first], timeout)[0] == "passed":
+            break  # the test passes without the mutant: a real kill
+        flaky.append(first)
+    status = {"passed": "survived", "failed": "killed", "timeout": "killed"}[outcome]
+    detail = (first or outcome) + (f"; flaky, set aside: {flaky}" if flaky else "")
+    return m, status, detail, total
 
 
 def main(argv: list[str] | None = None) -> int:

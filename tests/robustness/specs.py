@@ -168,8 +168,11 @@ UNDECIDED = Theorem(
 
 def _witness(factor: Fraction) -> Any:
     def evaluate(ctx: Any, b: Any, _c: Any) -> list[Comparison]:
-        tol = ctx.witness_tol(0)
-        return [Comparison(f"residual {factor} x tol <= 0 within tol", tol * ctx.const(factor), "<=", 0, tol=tol)]
+        # the residual is fixed (at the default 170 bits the tolerance is 2^-85); only the
+        # tolerance comes from the context, so a wider tolerance lets "outside" hold
+        residual = ctx.const(factor * Fraction(1, 2**85))
+        return [Comparison(f"residual {factor} x 2^-85 <= 0 within the tolerance", residual, "<=", 0,
+                           tol=ctx.witness_tol(0))]
 
     return evaluate
 
@@ -181,6 +184,21 @@ WITNESS_TOL = Theorem(
     claims=(Claim("inside", statement="half the tolerance", evaluate=_witness(Fraction(1, 2)), levels=("certified",)),
             Claim("outside", statement="twice the tolerance", evaluate=_witness(Fraction(2)), levels=("certified",))),
     shapes={"A": ("n", "n")}, default_examples=1)
+
+
+def _tie(ctx: Any, b: Any, _c: Any) -> list[Comparison]:
+    # s_1 of the all-ones 2 x 2 matrix is exactly 2; its ball has a radius, its exact shadow decides
+    j = ctx.load([RatMatrix(2, 2, (Fraction(1),) * 4)])
+    s1 = ctx.sv(j, 1)
+    return [Comparison("s_1(J) <= 2", s1, "<=", 2), Comparison("s_1(J) >= 2", s1, ">=", 2)]
+
+
+EXACT_TIE = Theorem(
+    id="PLANTED-EXACT-TIE", title="planted: a tie only the exact shadow settles", statement="(true)", source=SOURCE,
+    parameters=(Parameter("n", low=1, high=1),),
+    claims=(Claim("tie", statement="s_1(J) = 2", evaluate=_tie, levels=("certified",)),),
+    shapes={"A": ("n", "n")}, default_examples=1)
+
 
 FIVE_PERCENT_FLOAT_ONLY = Theorem(
     id="PLANTED-5PCT-FLOAT", title="planted: false by 5%, float evidence only", statement="(false)", source=SOURCE,

@@ -129,9 +129,15 @@ def test_certified_singular_values_enclose_every_matrix_in_the_balls() -> None:
 
 
 def test_the_witness_tolerance_is_what_it_says() -> None:
-    v = check_theorem(specs.WITNESS_TOL, CheckSettings(level="certified"))
+    v = check_theorem(specs.WITNESS_TOL, CheckSettings(level="certified", prec=170))
     status = {c.id: c.status for c in v.claims}
     assert status == {"inside": "holds", "outside": "violated"}, status
+
+
+def test_ties_are_settled_by_the_exact_shadow() -> None:
+    v = check_theorem(specs.EXACT_TIE, CheckSettings(level="certified"))
+    c = v.claims[0]
+    assert c.status == "holds" and c.evidence == "exact", c
 
 
 def test_status_combination_order() -> None:

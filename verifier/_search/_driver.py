@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from verifier._interrupt import check_stop, deferred_interrupts
 from verifier._records import Theorem
 from verifier._search._engine import Outcome, Variant, _found_class, _FoundError, _Search, _Stop, relative_margin
 from verifier._search._model import SearchSettings
@@ -76,6 +77,7 @@ class _Driver:
         return self.deadline - time.monotonic()
 
     def _tick(self) -> None:
+        check_stop()  # SIGTERM/Ctrl-C: the handler only asked; this is a safe point to stop
         found = bool(self.x.out.best)
         end = self.deadline - (self.x.budget * _SIMPLIFY_SHARE if found and self.x.s.simplify else 0.0)
         if time.monotonic() >= end or (self.x.s.stop_at_first and found):
@@ -400,7 +402,8 @@ def run_search(thm: Theorem, variant: Variant, s: SearchSettings, budget: float,
     # never in the working directory
     set_hypothesis_home_dir(Path(s.database) if s.database else Path(x.tmp.name))
     try:
-        _Driver(x).run()
+        with deferred_interrupts():  # a signal stops the search at its next step, never mid-way
+            _Driver(x).run()
     except BaseException as e:
         if not _interrupted(e):
             raise

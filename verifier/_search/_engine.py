@@ -21,6 +21,7 @@ from verifier._backends import Decision
 from verifier._check import check_theorem
 from verifier._errors import InstanceError
 from verifier._instances import load_instance
+from verifier._interrupt import check_stop
 from verifier._records import AssumptionResult, Claim, Instance, Theorem
 from verifier._search._model import Finding, FindingKind, SearchSettings, StrongerRow
 from verifier._search._simplify import simpler_instances, size_key, smaller_instances
@@ -141,6 +142,7 @@ class _Search:
         Float screening is batched; float failures escalate inside the checker, and float passes
         closer than `escalate_below` (relative) are re-checked at the strongest level too.
         """
+        check_stop()
         insts = self._with_probes(insts, claims)
         self.out.instances += len(insts)
         per: list[dict[str, InstanceOutcome]] = [{} for _ in insts]
@@ -282,6 +284,7 @@ class _Search:
                 inst = self.insts[key]
                 simpler = simpler_instances(inst) if values else iter(())
                 for cand in itertools.chain(smaller_instances(self.thm, inst), simpler):
+                    check_stop()
                     if trials >= max_trials or time.monotonic() >= deadline:
                         break
                     trials += 1
