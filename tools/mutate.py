@@ -47,12 +47,23 @@ class Mutant:
     new: str
     what: str
     required: bool = False  # a mutant class named in issue 13: the suite must kill it
+    #: other (path, old, new) sites of the same mutation, tried in turn where the code has moved
+    alts: tuple[tuple[str, str, str], ...] = ()
+
+    def site(self, root: Path) -> tuple[str, str, str] | None:
+        """The first (path, old, new) whose `old` occurs exactly once in its file under `root`."""
+        for path, old, new in ((self.path, self.old, self.new), *self.alts):
+            f = root / path
+            if f.is_file() and f.read_text().count(old) == 1:
+                return path, old, new
+        return None
 
 
 EV, CHK, VER = "verifier/_evaluate.py", "verifier/_check.py", "verifier/_verdicts.py"
 CERT, FLT, MP = "verifier/_backends/_certified.py", "verifier/_backends/_float.py", "verifier/_backends/_mp.py"
 EXA, SVD, REC = "verifier/_backends/_exact.py", "verifier/_backends/linalg/_svd.py", "verifier/_records.py"
 LIN, CLI, COM = "theorems/zeng_lee/r_lin.py", "verifier/_cli/__init__.py", "verifier/_cli/_common.py"
+KIT = "verifier/_backends/_ballkit.py"  # where later versions keep the ball comparison
 MOD, MAT, CCHK = "verifier/_search/_model.py", "verifier/_matrix.py", "verifier/_cli/check.py"
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -65,10 +76,13 @@ MUTANTS: tuple[Mutant, ...] = (
            True),
     Mutant("ball-midpoints", CERT, "            diff = lhs - rhs\n",
            "            diff = arb(lhs.mid()) - arb(rhs.mid())\n",
-           "ball comparisons made on midpoints (the enclosure dropped)", True),
+           "ball comparisons made on midpoints (the enclosure dropped)", True,
+           ((KIT, "    diff = lhs - rhs\n", "    diff = arb(lhs.mid()) - arb(rhs.mid())\n"),)),
     Mutant("ball-unknown-holds", CERT, 'holds, fails, margin = diff <= tol, diff > tol, -diff',
            'holds, fails, margin = not (diff > tol), diff > tol, -diff',
-           "a ball that straddles the bound decided as holds (<=)"),
+           "a ball that straddles the bound decided as holds (<=)",
+           alts=((KIT, 'holds, fails, margin = diff <= tol, diff > tol, -diff',
+                  'holds, fails, margin = not (diff > tol), diff > tol, -diff'),)),
     Mutant("exact-ties-fail", EXA, 'ok = {"<=": diff <= tol, ">=": diff >= -tol, "==": abs(diff) <= tol}',
            'ok = {"<=": diff < tol, ">=": diff > -tol, "==": abs(diff) <= tol}', "exact ties decided as failures"),
     Mutant("certified-exact-shadow-ties", CERT, 'return {"<=": c <= 0, ">=": c >= 0, "==": c == 0}[cmp.relation]',
@@ -88,7 +102,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "if False:", "a bfloat16/float16 screen taken as a verdict (not re-decided)"),
     Mutant("no-precision-retry", EV, 'if level == "certified" and any(d.status == "unknown" for d in decs) and '
            'prec * 2 <= self.s.max_prec:', "if False:", "certified never retries an undecided comparison at higher "
-           "precision"),
+           "precision", alts=((EV, 'if level == "certified" and any(d.status == "unknown" for d in decs):\n',
+                               "if False:\n"),)),
     Mutant("evidence-strongest", CHK, "else min(levels, key=LEVELS.index)", "else max(levels, key=LEVELS.index)",
            '"holds" reported at the strongest level reached, not the weakest'),
     # -- enclosures -------------------------------------------------------------------------------
@@ -131,7 +146,9 @@ MUTANTS: tuple[Mutant, ...] = (
            '        if False:\n            raise InstanceError',
            "a user instance breaking an assumption checked anyway"),
     Mutant("threshold-off-by-one", REC, "inst.p(self.threshold_param) < self.threshold(inst)",
-           "inst.p(self.threshold_param) <= self.threshold(inst)", "a claim's declared threshold shifted by one"),
+           "inst.p(self.threshold_param) <= self.threshold(inst)", "a claim's declared threshold shifted by one",
+           alts=((REC, 'inst.p(self.threshold_param or "") < self.threshold(inst)',
+                  'inst.p(self.threshold_param or "") <= self.threshold(inst)'),)),
     # -- refutation -------------------------------------------------------------------------------
     Mutant("exists-unrefuted-violated", EV, 'return InstanceOutcome(idx, "inconclusive", ev, d,\n'
            '                               f"construction failed ({ev}); the existential claim is unresolved',
@@ -179,14 +196,16 @@ def _pytest(copy: Path, tests: list[str], timeout: float, deselect: tuple[str, .
 def _run_one(m: Mutant, copy: Path, tests: list[str], timeout: float) -> tuple[Mutant, str, str, float]:
     """Apply `m` in `copy`, run the tests, restore. A kill is confirmed: the failing test must pass
     without the mutant, else it is flaky and the mutant is run again without it."""
-    target = copy / m.path
+    site = m.site(copy)
+    if site is None:
+        return m, "stale", f"none of its sites occurs exactly once (first: {m.path})", 0.0
+    path, old, new = site
+    target = copy / path
     text = target.read_text()
-    if text.count(m.old) != 1:
-        return m, "stale", f"the original text occurs {text.count(m.old)} times in {m.path}", 0.0
     flaky: list[str] = []
     total = 0.0
     for _attempt in range(3):
-        target.write_text(text.replace(m.old, m.new))
+        target.write_text(text.replace(old, new))
         try:
             outcome, first, secs = _pytest(copy, tests, timeout, tuple(flaky))
         finally:
@@ -242,8 +261,10 @@ def main(argv: list[str] | None = None) -> int:
                       flush=True)
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for m, status in rows:
-        per[m.path][1] += 1
-        per[m.path][0] += status == "killed"
+        site = m.site(ROOT)
+        path = site[0] if site else m.path
+        per[path][1] += 1
+        per[path][0] += status == "killed"
     print("\nkill ratio per module:")
     for path, (k, n) in sorted(per.items()):
         print(f"  {path:<40} {k}/{n}")
