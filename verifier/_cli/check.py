@@ -13,9 +13,11 @@ from verifier._cli._common import (
     checking_parser,
     command_line,
     exit_code,
+    keep_verdict,
     output_parser,
     select,
     selection_parser,
+    try_write,
     write_json,
 )
 from verifier._errors import InstanceError, UsageError
@@ -74,11 +76,6 @@ def print_summary(pairs: Sequence[tuple[Any, Any]]) -> None:
             print(f"  error: {e}")
 
 
-def verdict_lines(pairs: Sequence[tuple[Any, Any]]) -> list[str]:
-    """One line per theorem: its status (what must survive when nothing else can be written)."""
-    return [f"{v.id}: {v.status.upper()}" for _t, v in pairs]
-
-
 def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
     from verifier._check import check_theorem
     from verifier._findings import record_findings
@@ -103,17 +100,9 @@ def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
     doc = report_document(pairs, command=command_line(argv))
     if not a.quiet:
         print_summary(pairs)
-    writers = ((a.json_path, lambda p: write_json(p, doc)), (a.report_dir, lambda p: write_files(doc, Path(p))))
-    for path, write in writers:
-        if path and not unwritable:
-            try:
-                write(path)
-            except UsageError as e:
-                unwritable.append(str(e))
-            except OSError as e:  # a figure or folder that cannot be written
-                unwritable.append(f"cannot write {path}: {e.strerror or e}")
-    if unwritable:
-        if a.quiet:  # the verdict is printed even so: an unwritable path must not lose it
-            print("\n".join(verdict_lines(pairs)))
-        raise UsageError(unwritable[0])
+    if a.json_path:
+        try_write(a.json_path, lambda: write_json(a.json_path, doc), unwritable)
+    if a.report_dir:
+        try_write(a.report_dir, lambda: write_files(doc, Path(a.report_dir)), unwritable)
+    keep_verdict(a, unwritable, [f"{v.id}: {v.status.upper()}" for _t, v in pairs])
     return exit_code([v.status for _t, v in pairs]) if pairs else EXIT["holds"]

@@ -19,10 +19,12 @@ from typing import Any
 from verifier._cli._common import (
     bounded_int,
     command_line,
+    keep_verdict,
     output_parser,
     seconds,
     select,
     selection_parser,
+    try_write,
     write_json,
 )
 from verifier._errors import UsageError
@@ -170,20 +172,12 @@ def _replay(a: argparse.Namespace, thms: Sequence[Any], s: Any, argv: Sequence[s
     if not a.quiet:
         print("\n".join(lines))
     if a.json_path:
-        _write_or_report(a, {"schema": "verifier-search/1", "command": command_line(argv), "replay": a.replay,
-                             "status": status, "violated": status == "violated", "lines": lines},
-                         [f"{thms[0].id}: {status.upper()}"])
+        problems: list[str] = []
+        doc = {"schema": "verifier-search/1", "command": command_line(argv), "replay": a.replay, "status": status,
+               "violated": status == "violated", "lines": lines}
+        try_write(a.json_path, lambda: write_json(a.json_path, doc), problems)
+        keep_verdict(a, problems, [f"{thms[0].id}: {status.upper()}"])
     return EXIT[status]
-
-
-def _write_or_report(a: argparse.Namespace, doc: Any, summary: Sequence[str]) -> None:
-    """Write the --json file; if it cannot be written, print the summary (even with --quiet) and raise."""
-    try:
-        write_json(a.json_path, doc)
-    except UsageError:
-        if a.quiet:
-            print("\n".join(summary))
-        raise
 
 
 def exit_status(pairs: Sequence[tuple[Any, Any]]) -> int:
@@ -221,9 +215,11 @@ def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
         if not pairs:
             raise
     if a.json_path:
-        _write_or_report(a, {"schema": "verifier-search/1", "command": command_line(argv),
-                             "results": [search_json(r) for _, r in pairs]},
-                         [f"{r.theorem}: {r.status.upper()}" for _, r in pairs])
+        problems: list[str] = []
+        doc = {"schema": "verifier-search/1", "command": command_line(argv),
+               "results": [search_json(r) for _, r in pairs]}
+        try_write(a.json_path, lambda: write_json(a.json_path, doc), problems)
+        keep_verdict(a, problems, [f"{r.theorem}: {r.status.upper()}" for _, r in pairs])
     if a.report_dir:
         _report(a.report_dir, pairs, argv)
     return exit_status(pairs)
