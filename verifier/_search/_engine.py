@@ -63,6 +63,13 @@ class Variant:
     original: Mapping[str, Claim] = field(default_factory=dict)
 
 
+#: What a search counts: instances on which every applicable claim held, one was violated
+#: (certified), one stayed undecided, the spec's code raised, or no claim applied; and draws
+#: rejected because no instance met the enforced assumptions.
+COUNT_KEYS = ("held", "violated", "inconclusive", "errored", "not-applicable", "rejected")
+_COUNT_OF = {"holds": "held", "error": "errored"}
+
+
 @dataclass
 class Outcome:
     """What one search produced (mutable while it runs)."""
@@ -86,12 +93,6 @@ class Outcome:
         if error and error not in self.errors and len(self.errors) < 5:
             self.errors.append(error)
 
-
-#: What a search counts: instances on which every applicable claim held, one was violated
-#: (certified), one stayed undecided, the spec's code raised, or no claim applied; and draws
-#: rejected because no instance met the enforced assumptions.
-COUNT_KEYS = ("held", "violated", "inconclusive", "errored", "not-applicable", "rejected")
-_COUNT_OF = {"holds": "held", "error": "errored"}
 
 
 def relative_margin(d: Decision | None) -> float | None:
