@@ -189,7 +189,8 @@ def _pytest(copy: Path, tests: list[str], timeout: float, deselect: tuple[str, .
         p = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return "timeout", "", time.monotonic() - t0
-    first = next((m.group(1) for m in re.finditer(r"^(?:FAILED|ERROR) (\S+)", p.stdout, re.M)), "")
+    # "FAILED tests/x.py::test[a b] - AssertionError: ...": the node id may hold spaces, up to " - "
+    first = next((m.group(1) for m in re.finditer(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", p.stdout, re.M)), "")
     return ("passed" if p.returncode == 0 else "failed"), first, time.monotonic() - t0
 
 
