@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from verifier._errors import UsageError
-from verifier._evaluate import Runner, SpecFailure, float_stage, outcome
+from verifier._evaluate import Runner, SpecFailure, float_stage, outcome, top_level
 from verifier._levels import LEVELS, Level
 from verifier._records import Claim, Instance, Theorem
 from verifier._verdicts import CheckSettings, ClaimVerdict, Counterexample, InstanceOutcome, TheoremVerdict, combine
@@ -110,11 +110,23 @@ def _claim_verdict(runner: Runner, claim: Claim, insts: list[Instance], eligible
     for o in outcomes:
         if o.status in ("inconclusive", "error") and o.detail and o.detail not in notes:
             notes.append(o.detail)
-    tol = None
-    if any(o.tolerance_used for o in outcomes):
-        tol = "witness computed at finite precision: holds means within the stated tolerance (relative 2^-(prec/2))"
+    if top_level(claim, runner.s.level) == "float" and runner.context("float").screen_only:
+        notes.append(f"{runner.s.dtypes[0]} is a screen only: every pass and failure was re-decided in float64")
     return verdict(status, outcomes, counts, notes, evidence, cex, worst_o,
-                   _extra_dtypes(runner, claim, insts, outcomes), tol)
+                   _extra_dtypes(runner, claim, insts, outcomes), _tolerance_note(outcomes))
+
+
+def _tolerance_note(outcomes: Sequence[InstanceOutcome]) -> str | None:
+    """What "holds" means where it was decided within a tolerance: the stated error model per level."""
+    levels = {o.evidence for o in outcomes if o.status == "holds" and o.tolerance_used}
+    parts = []
+    if "float" in levels or "mp" in levels:
+        parts.append("float/mp evidence: holds within the rounding bound gamma_n (|lhs|+|rhs|+|scale|), "
+                     "gamma_n = n u/(1 - n u), u the unit roundoff of the arithmetic, n the instance's total dimension")
+    if "certified" in levels:
+        parts.append("witness computed at finite precision: holds means within the stated tolerance "
+                     "2^-(prec/2) (1 + |scale|)")
+    return "; ".join(parts) or None
 
 
 def _identity_verdicts(thm: Theorem, claims: Sequence[str] | None) -> list[ClaimVerdict]:

@@ -6,6 +6,8 @@ claims more than its evidence:
 
 - a failure seen in float or mpmath is a candidate: it is re-decided at the strongest of
   certified/exact the claim supports, which alone can make it a violation;
+- a low-precision float screen (bfloat16, float16, TF32) decides nothing: at the float level its
+  passes and failures alike are re-decided in float64 first;
 - a "forall" claim is violated by a certified failing comparison; an "exists" claim only by its
   `refute` certificate (a construction that misses leaves it unresolved);
 - an exception inside spec code is an error of that claim on that instance, never a verdict.
@@ -52,8 +54,9 @@ class Runner:
         key = f"{level}:{prec or ''}:{dtype or ''}{':quick' if quick else ''}"
         if key not in self.ctx:
             if level == "float":
-                self.ctx[key] = get_context("float", dtype=dtype or self.s.dtypes[0], device=self.s.device,
-                                            tf32=self.s.tf32)
+                dt = dtype or self.s.dtypes[0]
+                self.ctx[key] = get_context("float", dtype=dt, device=self.s.device,
+                                            tf32=self.s.tf32 and dt == "float32")
             elif level == "certified":
                 self.ctx[key] = get_context("certified", prec=prec or self.s.prec, max_prec=self.s.max_prec,
                                             quick=quick)
@@ -166,6 +169,15 @@ def outcome(runner: Runner, claim: Claim, inst: Instance, idx: int,
     top = top_level(claim, s.level)
     float_lhs = {s.dtypes[0]: float_decs[0].lhs_value} if float_decs else {}
     if top == "float":
+        if float_decs is not None and runner.context("float").screen_only:
+            # a low-precision screen decides nothing: its passes and failures alike are re-decided in float64
+            try:
+                float_decs = runner.evaluate(runner.context("float", dtype="float64"), [inst], claim,
+                                             ("float64", idx))[0]
+            except SpecFailure as e:
+                return _err(idx, e, float_lhs)
+            except (*UNDEFINED, PrecisionExhausted, RuntimeError, ValueError):
+                float_decs = None
         if float_decs is None:
             return InstanceOutcome(idx, "inconclusive", "float", None, "float evaluation failed", False, float_lhs)
         if all(d.status == "holds" for d in float_decs):

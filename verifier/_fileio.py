@@ -19,6 +19,7 @@ def atomic_write(path: str | Path, data: str | bytes) -> Path:
     except OSError as e:
         raise UsageError(f"cannot write {p}: {e.strerror or e}") from None
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files: give the target the usual mode
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode() if isinstance(data, str) else data)
             f.flush()
@@ -31,6 +32,12 @@ def atomic_write(path: str | Path, data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return p
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 __all__ = ["atomic_write"]

@@ -6,6 +6,7 @@ instance loses nothing when stored here, and each arithmetic converts from it on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -18,27 +19,78 @@ if TYPE_CHECKING:
 Entry = Fraction
 
 
+#: Ceilings on one entry, checked before any big number is built (a 13-byte "1e100000000" would
+#: otherwise cost minutes): at most this many decimal digits in a numerator or denominator ...
+MAX_DIGITS = 1000
+#: ... and a magnitude at most 2^1000 (about 1.07e301): float64 must hold every entry with room
+#: to spare, or no float screen could even load the instance.
+MAX_ABS = Fraction(2) ** 1000
+_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
+_RATIONAL = re.compile(r"([+-]?\d+)/(\d+)")
+
+
+def _digits(n: int) -> int:
+    """Decimal digits of |n| (within one; exact enough for a ceiling, and never builds a string)."""
+    return max(1, int(abs(n).bit_length() * 0.30103) + 1)
+
+
+def _bounded(x: Fraction, text: Any, where: str) -> Fraction:
+    if _digits(x.numerator) > MAX_DIGITS or _digits(x.denominator) > MAX_DIGITS:
+        raise InstanceError(f"{where}: {str(text)[:40]!r} has more than {MAX_DIGITS} digits in its numerator or "
+                            f"denominator")
+    if abs(x) > MAX_ABS:
+        raise InstanceError(f"{where}: {str(text)[:40]!r} is too large (magnitude above 2^1000, about 1.07e301)")
+    return x
+
+
+def _parse_text(text: str, where: str) -> Fraction:
+    t = text.strip()
+    bad = InstanceError(f"{where}: cannot read {text[:40]!r} as an exact number (use e.g. \"-3/7\" or \"0.125\")")
+    if len(t) > 2 * MAX_DIGITS + 16:
+        raise InstanceError(f"{where}: an exact string of {len(t)} characters is too long "
+                            f"(at most {MAX_DIGITS} digits per numerator or denominator)")
+    m = _RATIONAL.fullmatch(t)
+    if m:
+        if int(m.group(2)) == 0:
+            raise InstanceError(f"{where}: cannot read {text[:40]!r} as an exact number: it divides by zero")
+        return _bounded(Fraction(int(m.group(1)), int(m.group(2))), text, where)
+    m = _DECIMAL.fullmatch(t)
+    if not m or not (m.group(2) or m.group(3)):
+        raise bad
+    mantissa = (m.group(2) or "") + (m.group(3) or "")
+    exp = int(m.group(4) or 0) if len(m.group(4) or "") <= 8 else 10**9
+    if len(mantissa.lstrip("0")) > MAX_DIGITS:
+        raise InstanceError(f"{where}: {text[:40]!r}... has more than {MAX_DIGITS} digits")
+    # the exponent is checked before 10**exp is built: its size alone decides the cost
+    if abs(exp - len(m.group(3) or "")) > MAX_DIGITS + 301:
+        raise InstanceError(f"{where}: {text[:40]!r} has an exponent out of range (magnitudes 1e-{MAX_DIGITS}.."
+                            f"2^1000 are accepted)")
+    return _bounded(Fraction(t), text, where)
+
+
 def parse_entry(value: Any, where: str) -> Fraction:
-    """Convert a JSON entry (number or exact string such as "-3/7", "0.125") to a Fraction.
+    """Convert a JSON entry (number or exact string such as "-3/7", "0.125", "1e-3") to a Fraction.
+
+    Entries are bounded before they are built: at most `MAX_DIGITS` digits in a numerator or
+    denominator, a magnitude at most 2^1000, and finite.
 
     Raises:
-        InstanceError: when the entry is not a finite number or a parsable exact string.
+        InstanceError: when the entry is not a finite number or a parsable exact string within those bounds.
     """
     if isinstance(value, bool):
         raise InstanceError(f"{where}: expected a number but got a boolean {value!r}")
     if isinstance(value, int):
-        return Fraction(value)
+        if value.bit_length() > 4 * MAX_DIGITS:
+            raise InstanceError(f"{where}: an integer with more than {MAX_DIGITS} digits")
+        return _bounded(Fraction(value), value, where)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise InstanceError(f"{where}: expected a finite number but got {value!r}")
-        return Fraction(value)
+        return _bounded(Fraction(value), value, where)
+    if isinstance(value, Fraction):
+        return _bounded(value, value, where)
     if isinstance(value, str):
-        try:
-            return Fraction(value.strip())
-        except (ValueError, ZeroDivisionError):
-            raise InstanceError(
-                f"{where}: cannot read {value!r} as an exact number (use e.g. \"-3/7\" or \"0.125\")"
-            ) from None
+        return _parse_text(value, where)
     raise InstanceError(f"{where}: expected a number or an exact string but got {type(value).__name__}")
 
 

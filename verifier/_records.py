@@ -363,6 +363,9 @@ class Theorem:
         options_schema: option name -> one-line description (type and default).
         generic_instances: the claims hold for generic instances (with probability one): search
             draws only what `generate` draws, never structured null-set matrices.
+        check_instance: instance -> None, or a sentence saying what in a user's instance does not
+            fit (aux data, option combinations); run by the instance reader before any work, so
+            bad input is refused (exit 2) instead of ending inconclusive.
     """
 
     id: str
@@ -384,6 +387,7 @@ class Theorem:
     default_examples: int = 20
     options_schema: Mapping[str, str] = field(default_factory=dict)
     generic_instances: bool = False
+    check_instance: Callable[[Instance], str | None] | None = None
 
     def __post_init__(self) -> None:
         from verifier._shapes import resolve_shapes
@@ -408,7 +412,7 @@ class Theorem:
             _require(c.threshold is None or c.threshold_param in pnames,
                      f"theorem {self.id}: claim {c.id} compares its threshold with unknown parameter "
                      f"{c.threshold_param!r}; parameters are {pnames}")
-        for k in ("generate", "construction", "probes", "constraints"):
+        for k in ("generate", "construction", "probes", "constraints", "check_instance"):
             v = getattr(self, k)
             _require(v is None or callable(v), f"theorem {self.id}: {k} must be callable")
         _require(isinstance(self.default_examples, int) and self.default_examples >= 1,

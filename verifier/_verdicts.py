@@ -58,6 +58,8 @@ class CheckSettings:
             raise UsageError(f"--seed must be an integer in 0..2^63-1, got {self.seed}")
         if not self.dtypes:
             raise UsageError("at least one float dtype is needed")
+        if self.tf32 and self.dtypes[0] != "float32":
+            raise UsageError("TF32 applies only to float32 matrix products; use --dtype float32 with --tf32")
         if not 53 <= self.prec <= self.max_prec <= 1 << 16:
             raise UsageError(f"need 53 <= --prec <= --max-prec <= 65536 bits, got {self.prec} and {self.max_prec}")
         if not 15 <= self.dps <= 10_000:

@@ -244,26 +244,54 @@ def _np_prod(ws: list[np.ndarray], d: int) -> np.ndarray:
 
 
 def probes(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
-    """Gradient-descent adapters, a random adapter set and the float64 construction perturbed by 1e-3."""
+    """Gradient-descent adapters, a random adapter set and the float64 construction perturbed by 1e-3.
+
+    Valid but ill-conditioned instances (det ~1e-30, entries spanning 1e30) must not crash: a
+    singular float64 solve falls back to least squares, and a warm start that is still not finite
+    is left out (the claim is then probed by the other adapter sets; every probe is re-checked
+    exactly, so a poor probe weakens the search, never the verdict).
+    """
     d, big_l, r = inst.p("D"), inst.p("L"), inst.p("R")
     ws = [w.to_numpy() for w in inst.matrices["W"]]
-    e = inst.matrices["Wbar"].to_numpy() - _np_prod(ws, d)
-    _u, _s, vt = np.linalg.svd(e)
-    warm: list[tuple[np.ndarray, np.ndarray] | None] = []
-    partial = np.eye(d)
-    for l in range(big_l):
-        cols = vt[l * r : (l + 1) * r].T
-        later = _np_prod(ws[l + 1 :], d)
-        bm = np.zeros((d, r))
-        am = np.zeros((r, d))
-        if cols.shape[1]:
-            bm[:, : cols.shape[1]] = np.linalg.solve(later, e @ cols)
-            am[: cols.shape[1]] = cols.T @ np.linalg.inv(partial)
-        noise = 1 + 1e-3 * rng.standard_normal(bm.shape)
-        warm.append((bm * noise, am))
-        partial = (ws[l] + bm @ am) @ partial
+    warm: list[tuple[np.ndarray, np.ndarray] | None] | None = []
+    with np.errstate(all="ignore"):
+        try:
+            e = inst.matrices["Wbar"].to_numpy() - _np_prod(ws, d)
+            _u, _s, vt = np.linalg.svd(e)
+            partial = np.eye(d)
+            for l in range(big_l):
+                cols = vt[l * r : (l + 1) * r].T
+                later = _np_prod(ws[l + 1 :], d)
+                bm = np.zeros((d, r))
+                am = np.zeros((r, d))
+                if cols.shape[1]:
+                    bm[:, : cols.shape[1]] = _solve(later, e @ cols)
+                    am[: cols.shape[1]] = cols.T @ _inverse(partial)
+                noise = 1 + 1e-3 * rng.standard_normal(bm.shape)
+                warm.append((bm * noise, am))
+                partial = (ws[l] + bm @ am) @ partial
+        except (np.linalg.LinAlgError, ValueError):  # SVD of non-finite data: no warm start
+            warm = None
+    if warm is not None and not all(np.isfinite(m).all() for ad in warm if ad is not None for m in ad):
+        warm = None
     # Two short descents: the perturbed construction (warm) is the probe that comes closest to the bound.
     return linear_lora_probes(inst.matrices["W"], inst.matrices["Wbar"], r, rng, restarts=2, steps=200, warm=warm)
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a^-1 b in float64, by least squares where a is (numerically) singular."""
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(a, b, rcond=None)[0]
+
+
+def _inverse(a: np.ndarray) -> np.ndarray:
+    """a^-1 in float64, the pseudo-inverse where a is (numerically) singular."""
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(a)
 
 
 def _w_nonsingular(inst: Instance) -> AssumptionResult:

@@ -60,6 +60,16 @@ class Decision:
         return max(-1e9, min(1e9, m / scale)) if scale > 0 else math.copysign(min(abs(m), 1.0), m)
 
 
+def chain_length(inst: Instance) -> int:
+    """The error model's n for one instance: rows + cols summed over its matrices (data and aux)."""
+    total = 1
+    for group in (inst.matrices, inst.aux):
+        for v in group.values():
+            for m in v if isinstance(v, tuple) else (v,):
+                total += m.nrows + m.ncols
+    return total
+
+
 class Bound:
     """An instance (or a batch of same-shaped instances) converted into one arithmetic."""
 
@@ -107,6 +117,9 @@ class Context(abc.ABC):
 
     level: ClassVar[Level]
     name: ClassVar[str]
+    #: Its decisions are screens only (a low-precision dtype): the checker re-decides passes and
+    #: failures alike at a stronger arithmetic before any verdict.
+    screen_only: bool = False
     batched: ClassVar[bool] = False
     has_svd: ClassVar[bool] = True
     exact_rank: ClassVar[bool] = False
@@ -355,4 +368,4 @@ def get_context(name: str, **options: Any) -> Context:
     return factory(**options)
 
 
-__all__ = ["Bound", "Context", "Decision", "get_context", "register"]
+__all__ = ["Bound", "Context", "Decision", "chain_length", "get_context", "register"]

@@ -3,17 +3,30 @@
 Low-precision dtypes (bfloat16, float16) are stored and multiplied in that dtype; operations
 torch does not offer for them (inverse, SVD) run in float32 and are rounded back, which
 `describe()` records. TF32 is used only when asked for, and then reported.
+
+The error model of a float decision (`decide`), stated once: a value computed from the instance's
+matrices by products, sums and backward-stable factorisations carries at most n roundings per
+entry along its longest chain, where n is the instance's total dimension (the sum of rows + cols
+over its matrices, data and aux; `chain_length`). With u the unit roundoff of the dtype (of TF32,
+2^-11, when TF32 products are on), its error is at most gamma_n (|lhs| + |rhs| + |scale|) with
+gamma_n = n u / (1 - n u) (Higham, Accuracy and Stability, 3.1), `scale` being the spec's declared
+size of the quantities the comparison was computed from. A comparison holds when its margin is at
+least minus that slack (plus the comparison's own `tol`); a claim false by more than the slack fails
+the screen and is escalated. Where n u >= 1/2 the dtype cannot tell anything (status "unknown");
+low-precision dtypes (and TF32) are `screen_only`: the checker re-decides their passes and failures
+alike before any verdict.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 import torch
 
-from verifier._backends._base import Context, Decision
+from verifier._backends._base import Context, Decision, chain_length
 from verifier._errors import BackendUnavailable, UsageError
 from verifier._matrix import RatMatrix
 from verifier._records import Comparison
@@ -52,6 +65,12 @@ class FloatContext(Context):
         self.device = torch.device(device)
         self.tf32 = tf32
         self.compute = self.dtype if dtype in ("float64", "float32") else torch.float32
+        tf32_on = tf32 and self.device.type == "cuda"
+        #: unit roundoff of what rounds the results: the dtype, or TF32's 10-bit mantissa in products
+        self.unit_roundoff = 2.0**-11 if tf32_on else float(torch.finfo(self.dtype).eps) / 2
+        #: low precision is a screen only: neither its passes nor its failures are verdicts
+        self.screen_only = dtype in ("bfloat16", "float16") or tf32_on
+        self.chain = 1
 
     def describe(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -68,6 +87,10 @@ class FloatContext(Context):
         if self.svd_driver is not None:
             d["svd_driver"] = self.svd_driver
         return d
+
+    def bind(self, instances: Sequence[Any]) -> Any:
+        self.chain = chain_length(instances[0])
+        return super().bind(instances)
 
     def session(self) -> Any:
         return _Session(self.tf32 and self.device.type == "cuda", self.device.type == "cpu")
@@ -198,36 +221,51 @@ class FloatContext(Context):
         # Everything is computed batched on the device; the host receives one stacked tensor (one
         # transfer per comparison, none per instance) and only builds the records from it.
         dev = self.device
-        lhs = torch.as_tensor(cmp.lhs, device=dev).to(torch.float64).reshape(-1)
-        rhs = torch.as_tensor(cmp.rhs, device=dev).to(torch.float64).reshape(-1)
-        n = max(lhs.numel(), rhs.numel())
-        lhs, rhs = lhs.expand(n), rhs.expand(n)
-        scale = torch.as_tensor(cmp.scale if cmp.scale is not None else 0.0, device=dev).to(torch.float64)
-        scale = scale.reshape(-1).expand(n)
-        # A float verdict only screens: "holds" within sqrt(eps) of the sides' size, and a
-        # failure is a candidate that the checker escalates to certified arithmetic.
-        slack = self.eps**0.5 * (1 + lhs.abs() + rhs.abs() + scale.abs())
+
+        def flat(x: Any) -> torch.Tensor:
+            # a Python number becomes float64 directly (torch's default float32 would round it first)
+            t = x if isinstance(x, torch.Tensor) else torch.as_tensor(_float(x), dtype=torch.float64)
+            return t.to(device=dev, dtype=torch.float64).reshape(-1)
+
+        lhs, rhs, scale, tol = flat(cmp.lhs), flat(cmp.rhs), flat(cmp.scale), flat(cmp.tol)
+        n = max(lhs.numel(), rhs.numel(), scale.numel(), tol.numel())
+        lhs, rhs, scale, tol = lhs.expand(n), rhs.expand(n), scale.expand(n), tol.expand(n)
+        # the error model: gamma_n (|lhs| + |rhs| + |scale|) with n the instance's longest chain of
+        # roundings and u the dtype's unit roundoff; no absolute term (docs/writing-specs.md)
+        nu = self.chain * self.unit_roundoff
+        gamma = nu / (1 - nu) if nu < 0.5 else float("inf")
+        slack = gamma * (lhs.abs() + rhs.abs() + scale.abs()) + tol.abs()
         diff = lhs - rhs
         margin = {"<=": -diff, ">=": diff, "==": -diff.abs()}[cmp.relation]
-        ok = margin >= -slack
-        host = torch.stack([lhs, rhs, margin, slack, ok.to(torch.float64)]).cpu().numpy()
+        host = torch.stack([lhs, rhs, margin, slack]).cpu().numpy()
         out = []
-        for lv, rv, mv, sv, okv in host.T.tolist():
+        for lv, rv, mv, sv in host.T.tolist():
+            status = "unknown" if not (math.isfinite(mv) and math.isfinite(sv)) else "holds" if mv >= -sv else "fails"
             out.append(
                 Decision(
-                    "holds" if okv else "fails",
+                    status,  # type: ignore[arg-type]
                     f"{lv:.17g}",
                     f"{rv:.17g}",
                     None,
                     None,
                     mv,
-                    f"{sv:.3g}",
+                    f"{sv:.3g} (rounding bound gamma_{self.chain} (|lhs|+|rhs|+|scale|), u={self.unit_roundoff:.3g})",
                     lv,
                     relation=cmp.relation,
                     rhs_value=rv,
                 )
             )
         return out
+
+
+def _float(x: Any) -> float:
+    """A Python number (int, Fraction, float) as float64; beyond its range, inf (the screen then says unknown)."""
+    if x is None:
+        return 0.0
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
 
 
 class _Session:

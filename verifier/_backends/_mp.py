@@ -1,4 +1,10 @@
-"""High-precision floating point with mpmath (no rigour: evidence between float and certified)."""
+"""High-precision floating point with mpmath (no rigour: evidence between float and certified).
+
+A decision uses the float level's error model (`verifier._backends._float`) with mpmath's unit
+roundoff u = 2^-prec: at most gamma_n (|lhs| + |rhs| + |scale|) of rounding, n the instance's total
+dimension, so "holds" never covers more than the working precision can explain (no absolute term:
+a claim false by 5% on tiny numbers fails as it does on large ones).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Any
 
 from mpmath import mp, mpf
 
-from verifier._backends._base import Context, Decision
+from verifier._backends._base import Context, Decision, chain_length
 from verifier._errors import InstanceError, UsageError
 from verifier._matrix import RatMatrix
 from verifier._records import Comparison
@@ -25,6 +31,11 @@ class MpContext(Context):
         if not 15 <= dps <= 1000:
             raise UsageError(f"mpmath digits must be in 15..1000, got dps={dps}")
         self.dps = dps
+        self.chain = 1
+
+    def bind(self, instances: Sequence[Any]) -> Any:
+        self.chain = chain_length(instances[0])
+        return super().bind(instances)
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "level": self.level, "dps": self.dps}
@@ -155,9 +166,11 @@ class MpContext(Context):
     def decide(self, cmp: Comparison) -> list[Decision]:
         with mp.workdps(self.dps):
             lhs, rhs = _mpf(cmp.lhs), _mpf(cmp.rhs)
-            # Without rigour, "holds" needs slack for rounding: half the working digits.
-            slack = mpf(10) ** (-(self.dps // 2)) * (1 + abs(lhs) + abs(rhs))
-            tol = (_mpf(cmp.tol) if cmp.tol is not None else mpf(0)) + slack
+            scale = abs(_mpf(cmp.scale)) if cmp.scale is not None else mpf(0)
+            nu = self.chain * mpf(2) ** (-mp.prec)
+            gamma = nu / (1 - nu)  # nu is tiny: dps >= 15 and n is bounded by the instance ceilings
+            slack = gamma * (abs(lhs) + abs(rhs) + scale)
+            tol = (abs(_mpf(cmp.tol)) if cmp.tol is not None else mpf(0)) + slack
             diff = lhs - rhs
             margin = {"<=": -diff, ">=": diff, "==": -abs(diff)}[cmp.relation]
             ok = margin >= -tol

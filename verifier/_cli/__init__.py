@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 from verifier._cli import check, listing, report, search
 from verifier._cli._common import EXIT_INTERNAL, EXIT_USAGE, output_parser
 from verifier._errors import VerifierError
+from verifier._interrupt import clear_stop, request_stop
 
 COMMANDS = (listing, check, search, report)
 
@@ -34,8 +35,10 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C: searches stop, keep their findings and write their summaries."""
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise Terminated()
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if request_stop():  # a search is running: it stops at its next safe point, keeping its findings
+        return
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
 def _package_commands() -> list[Any]:
@@ -73,7 +76,8 @@ def build_parser(argv: Sequence[str] = ()) -> tuple[argparse.ArgumentParser, dic
 def main(argv: Sequence[str] | None = None) -> int:
     argv = [*(sys.argv[1:] if argv is None else argv)]
     debug = "--debug" in argv
-    old = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    clear_stop()
+    old = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)} if _main_thread() else {}
     try:
         try:
             parser, runners = build_parser(argv)
@@ -102,8 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"verifier: internal error: {msg} (rerun with --debug for the traceback)", file=sys.stderr)
             return EXIT_INTERNAL
     finally:
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def _main_thread() -> bool:

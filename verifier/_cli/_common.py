@@ -163,11 +163,30 @@ def write_json(path: str | Path, doc: Any) -> None:
     atomic_write(path, json.dumps(doc, indent=1, allow_nan=False))
 
 
+def try_write(path: str | Path, write: Callable[[], Any], problems: list[str]) -> None:
+    """Run `write`; an unwritable path is noted in `problems` (the run goes on and keeps its verdict)."""
+    try:
+        write()
+    except UsageError as e:
+        problems.append(str(e))
+    except OSError as e:  # a figure or a folder that cannot be written
+        problems.append(f"cannot write {path}: {e.strerror or e}")
+
+
+def keep_verdict(a: argparse.Namespace, problems: Sequence[str], summary: Sequence[str]) -> None:
+    """If an output could not be written, print the verdict (even with --quiet: it must not be lost),
+    then raise the usage error naming the first path (exit 2)."""
+    if problems:
+        if getattr(a, "quiet", False):
+            print("\n".join(summary))
+        raise UsageError(problems[0])
+
+
 def log(a: argparse.Namespace, msg: str) -> None:
     if not getattr(a, "quiet", False):
         print(msg, file=sys.stderr, flush=True)
 
 
 __all__ = ["EXIT", "EXIT_INTERNAL", "EXIT_USAGE", "Selection", "bounded_int", "check_settings", "checking_parser",
-           "command_line", "dtypes", "exit_code", "log", "output_parser", "seconds", "select", "selection_parser",
-           "write_json"]
+           "command_line", "dtypes", "exit_code", "keep_verdict", "log", "output_parser", "seconds", "select",
+           "selection_parser", "try_write", "write_json"]

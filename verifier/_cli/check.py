@@ -13,9 +13,11 @@ from verifier._cli._common import (
     checking_parser,
     command_line,
     exit_code,
+    keep_verdict,
     output_parser,
     select,
     selection_parser,
+    try_write,
     write_json,
 )
 from verifier._errors import InstanceError, UsageError
@@ -59,7 +61,12 @@ def user_instance(thm: Any, path: str, drop: Sequence[str]) -> Any:
     for assumption in thm.assumptions:
         if assumption.name in drop:
             continue
-        res = assumption.check(inst)
+        try:
+            res = assumption.check(inst)
+        except InstanceError as e:  # the spec's own reading of the instance refuses it: bad input
+            raise InstanceError(f"{path}: {e}") from None
+        except Exception:  # a crashing check is the spec's error: check_theorem reports it (exit 4)
+            continue
         if res.status == "violated":
             raise InstanceError(f"{path}: the instance does not meet assumption {assumption.name} of {thm.id} "
                                 f"({res.detail}); pass --drop {assumption.name} to check it anyway")
@@ -103,6 +110,15 @@ def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
     from verifier._campaign._options import cluster_spec, sized_instances
 
     pairs = []
+    unwritable: list[str] = []
+
+    def recorded(v: Any) -> Any:
+        try:
+            return record_findings(v, out_dir, sel.spec_files)
+        except UsageError as e:  # the verdict stands without its counterexample file: say so, keep going
+            unwritable.append(str(e))
+            return v
+
     spec = cluster_spec(a)
     sized = {t.id: sized_instances(t, a.sizes, a.examples or 1, a.seed) for t in sel.theorems} if a.sizes else {}
     if a.sizes and not any(v is not None for v in sized.values()):
@@ -112,17 +128,16 @@ def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
 
         verdicts = check_campaign(sel.theorems, settings, spec, sel.spec_files, a.claim or None, a.quiet,
                                   instances=sized)
-        pairs = [(t, record_findings(v, out_dir, sel.spec_files)) for t, v in zip(sel.theorems, verdicts,
-                                                                                    strict=True)]
+        pairs = [(t, recorded(v)) for t, v in zip(sel.theorems, verdicts, strict=True)]
     for thm in sel.theorems if spec is None or a.instance else ():
         insts = [user_instance(thm, a.instance, settings.drop)] if a.instance else sized.get(thm.id)
-        v = check_theorem(thm, settings, insts, a.claim or None)
-        pairs.append((thm, record_findings(v, out_dir, sel.spec_files)))
+        pairs.append((thm, recorded(check_theorem(thm, settings, insts, a.claim or None))))
     doc = report_document(pairs, command=command_line(argv))
     if not a.quiet:
         print_summary(pairs)
     if a.json_path:
-        write_json(a.json_path, doc)
+        try_write(a.json_path, lambda: write_json(a.json_path, doc), unwritable)
     if a.report_dir:
-        write_files(doc, Path(a.report_dir))
+        try_write(a.report_dir, lambda: write_files(doc, Path(a.report_dir)), unwritable)
+    keep_verdict(a, unwritable, [f"{v.id}: {v.status.upper()}" for _t, v in pairs])
     return exit_code([v.status for _t, v in pairs]) if pairs else EXIT["holds"]

@@ -1,8 +1,11 @@
 """`verifier search`: Hypothesis-driven counterexample search, assumption and threshold analyses.
 
-Exit codes follow `verifier check`: 0 nothing violated, 1 a claim of a theorem as stated has a
-certified counterexample, 2 bad usage, 4 an error. Drop and threshold analyses do not change the
-exit code (a refuted shifted threshold is what they look for).
+Exit codes follow `verifier check`: 0 nothing violated (and nothing erred), 1 a claim of a theorem
+as stated has a certified counterexample, 2 bad usage or input, 4 the spec's code raised on some
+instance (the search cannot say "not refuted"), 130 interrupted (Ctrl-C or SIGTERM) before any of
+that: the summary, the `--json` file and every finding are written first. Drop and threshold
+analyses do not change the exit code (a refuted shifted threshold is what they look for).
+`--replay FILE` exits like `verifier check --instance FILE`.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from typing import Any
 from verifier._cli._common import (
     bounded_int,
     command_line,
+    keep_verdict,
     output_parser,
     seconds,
     select,
     selection_parser,
+    try_write,
     write_json,
 )
 from verifier._errors import UsageError
@@ -83,18 +88,30 @@ def configure(p: argparse.ArgumentParser) -> None:
 def settings(a: argparse.Namespace, spec_files: Sequence[str]) -> Any:
     from verifier._search import SearchSettings
 
-    out_dir = str(Path(a.report_dir) / "counterexamples") if a.report_dir else ".verifier/counterexamples"
+    out_dir = Path(a.report_dir) / "counterexamples" if a.report_dir else Path(".verifier/counterexamples")
+    # the Hypothesis database lives beside the findings it replays (`.verifier/hypothesis` by default)
+    database = None if a.no_database else str(out_dir.parent / "hypothesis")
     return SearchSettings(max_examples=a.max_examples, time_budget=a.time_budget, seed=a.seed,
                           claims=tuple(a.claim), drop=tuple(a.drop), threshold_offset=a.threshold_offset,
                           ranges=tuple(a.param), batch=a.batch, guided=not a.no_guidance, sampler=a.sampler,
                           descent=not a.no_descent, structured=not a.no_structure, shrink=not a.no_shrink,
-                          device=a.device, database=None if a.no_database else ".verifier/hypothesis",
-                          out_dir=out_dir, spec_files=tuple(spec_files))
+                          device=a.device, database=database, out_dir=str(out_dir), spec_files=tuple(spec_files))
+
+
+def counts_line(res: Any) -> str:
+    """How many instances held, were violated, stayed undecided, raised, did not apply; draws rejected."""
+    c = res.counts
+    return (f"instances: {c.get('held', 0)} held, {c.get('violated', 0)} violated, {c.get('inconclusive', 0)} "
+            f"inconclusive, {c.get('errored', 0)} errored, {c.get('not-applicable', 0)} not applicable; "
+            f"{c.get('rejected', 0)} draws rejected (assumptions not met)")
 
 
 def print_result(res: Any) -> None:
     print(f"{res.theorem}: {res.status.upper()}  ({res.examples} examples, {res.seconds:.1f} s"
           f"{', interrupted' if res.interrupted else ''})")
+    print(f"  {counts_line(res)}")
+    for e in res.errors[:3]:
+        print(f"  error: {e}")
     for f in res.violations:
         print(f"  {f.claim:<28} violated ({f.evidence})  {f.parameters}  found after {f.examples} examples, "
               f"{f.seconds:.1f} s")
@@ -150,18 +167,34 @@ def _report(report_dir: str, pairs: Sequence[tuple[Any, Any]], argv: Sequence[st
     write_files(doc, Path(report_dir))
 
 
-def _replay(a: argparse.Namespace, thms: Sequence[Any], s: Any) -> int:
+def _replay(a: argparse.Namespace, thms: Sequence[Any], s: Any, argv: Sequence[str]) -> int:
+    from verifier._cli._common import EXIT
     from verifier._search._analysis import replay_file
 
     if len(thms) != 1:
         raise UsageError("--replay needs exactly one theorem id, e.g. `verifier search ID --replay FILE`")
-    violated, lines = replay_file(thms[0], s, a.replay)
+    status, lines = replay_file(thms[0], s, a.replay)
     if not a.quiet:
         print("\n".join(lines))
     if a.json_path:
-        write_json(a.json_path, {"schema": "verifier-search/1", "replay": a.replay, "violated": violated,
-                                 "lines": lines})
-    return 1 if violated else 0
+        problems: list[str] = []
+        doc = {"schema": "verifier-search/1", "command": command_line(argv), "replay": a.replay, "status": status,
+               "violated": status == "violated", "lines": lines}
+        try_write(a.json_path, lambda: write_json(a.json_path, doc), problems)
+        keep_verdict(a, problems, [f"{thms[0].id}: {status.upper()}"])
+    return EXIT[status]
+
+
+def exit_status(pairs: Sequence[tuple[Any, Any]]) -> int:
+    """1 violated, else 4 an error, else 130 interrupted, else 0."""
+    from verifier._cli._common import EXIT_INTERNAL
+
+    results = [r for _t, r in pairs]
+    if any(r.status == "violated" for r in results):
+        return 1
+    if any(r.status == "error" for r in results):
+        return EXIT_INTERNAL
+    return 130 if any(r.interrupted for r in results) else 0
 
 
 def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -170,30 +203,37 @@ def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
     sel = select(a)
     s = settings(a, sel.spec_files)
     if a.replay:
-        return _replay(a, sel.theorems, s)
+        return _replay(a, sel.theorems, s, argv)
     if a.threshold_offset is not None and len(sel.theorems) == 1 and not any(c.threshold for c in
                                                                              sel.theorems[0].claims):
         raise UsageError(f"--threshold-offset: {sel.theorems[0].id} declares no claim threshold (Claim.threshold)")
     from verifier._campaign._options import cluster_spec
 
-    pairs = []
+    pairs: list[tuple[Any, Any]] = []
     spec = cluster_spec(a)
-    if spec is not None:
-        from verifier._campaign import search_campaign
+    try:
+        if spec is not None:
+            from verifier._campaign import search_campaign
 
-        pairs = search_campaign(sel.theorems, s, spec, a.shards, a.quiet)
-        for _thm, res in pairs if not a.quiet else ():
-            print_result(res)
-    for thm in sel.theorems if spec is None else ():
-        res = search_theorem(thm, s)
-        pairs.append((thm, res))
-        if not a.quiet:
-            print_result(res)
-        if res.interrupted:
-            break
+            pairs = search_campaign(sel.theorems, s, spec, a.shards, a.quiet)
+            for _thm, res in pairs if not a.quiet else ():
+                print_result(res)
+        for thm in sel.theorems if spec is None else ():
+            res = search_theorem(thm, s)
+            pairs.append((thm, res))
+            if not a.quiet:
+                print_result(res)
+            if res.interrupted:
+                break
+    except KeyboardInterrupt:  # between searches: what is done is kept and written below
+        if not pairs:
+            raise
     if a.json_path:
-        write_json(a.json_path, {"schema": "verifier-search/1", "command": command_line(argv),
-                                 "results": [search_json(r) for _, r in pairs]})
+        problems: list[str] = []
+        doc = {"schema": "verifier-search/1", "command": command_line(argv),
+               "results": [search_json(r) for _, r in pairs]}
+        try_write(a.json_path, lambda: write_json(a.json_path, doc), problems)
+        keep_verdict(a, problems, [f"{r.theorem}: {r.status.upper()}" for _, r in pairs])
     if a.report_dir:
         _report(a.report_dir, pairs, argv)
-    return 1 if any(r.status == "violated" for _, r in pairs) else 0
+    return exit_status(pairs)

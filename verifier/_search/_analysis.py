@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from verifier._errors import UsageError
+from verifier._errors import InstanceError, UsageError
 from verifier._records import Claim, Theorem
 from verifier._search._driver import run_search
 from verifier._search._engine import Outcome, Variant
@@ -32,10 +32,14 @@ def _validate(thm: Theorem, s: SearchSettings) -> tuple[list[Claim], list[str]]:
     unknown = sorted(set(drop) - set(names))
     if unknown:
         raise UsageError(f"--drop names unknown assumption(s) {unknown} of {thm.id}; expected {names} or 'all'")
-    params = {p.name for p in thm.parameters}
-    for name, _lo, _hi in s.ranges:
+    params = {p.name: p for p in thm.parameters}
+    for name, lo, hi in s.ranges:
         if name not in params:
             raise UsageError(f"--param {name}: {thm.id} has no parameter {name!r}; it has {sorted(params)}")
+        p = params[name]
+        if max(lo, p.low) > min(hi, p.high):
+            raise UsageError(f"--param {name}={lo}:{hi} lies outside the range {p.low}..{p.high} {thm.id} "
+                             f"declares for {name}")
     return claims, drop
 
 
@@ -85,6 +89,8 @@ def search_theorem(thm: Theorem, settings: SearchSettings | None = None) -> Sear
     stronger: list[StrongerRow] = []
     first: tuple[int, float, int] | None = None
     examples, interrupted = 0, False
+    counts: dict[str, int] = {}
+    errors: list[str] = []
     for k, (kind, v) in enumerate(searches):
         if interrupted:
             break
@@ -93,6 +99,8 @@ def search_theorem(thm: Theorem, settings: SearchSettings | None = None) -> Sear
         examples += out.examples
         interrupted = out.interrupted
         notes += [f"{v.key}: {n}" for n in out.notes]
+        counts = {key: counts.get(key, 0) + n for key, n in out.counts.items()}
+        errors += [f"{v.key}: {e}" for e in out.errors]
         violations += [f for key, f in out.best.items() if key[0] == "violation"]
         if first is None and out.first is not None:
             first = out.first
@@ -123,7 +131,8 @@ def search_theorem(thm: Theorem, settings: SearchSettings | None = None) -> Sear
                           f"assumption met (see the violations): that shows nothing about {d.assumption}")
              if d.counterexample is not None and d.counterexample.claim in refuted else d for d in drops]
     return SearchResult(thm.id, s, examples, round(time.monotonic() - t0, 3), _smallest(violations), tuple(drops),
-                        tuple(thresholds), tuple(stronger), interrupted, first, tuple(notes))
+                        tuple(thresholds), tuple(stronger), interrupted, first, tuple(notes), counts,
+                        tuple(errors[:5]))
 
 
 def drop_all(thm: Theorem, settings: SearchSettings | None = None) -> SearchResult:
@@ -131,35 +140,46 @@ def drop_all(thm: Theorem, settings: SearchSettings | None = None) -> SearchResu
     return search_theorem(thm, replace(settings or SearchSettings(), drop=("all",), threshold_offset=None))
 
 
-def replay_file(thm: Theorem, settings: SearchSettings, path: str) -> tuple[bool, list[str]]:
+def replay_file(thm: Theorem, settings: SearchSettings, path: str) -> tuple[str, list[str]]:
     """Re-check one instance file under the searches `settings` describe (drop, shifted thresholds).
 
-    Returns (whether a claim was violated, certified; one line per claim and search).
+    Returns (the combined status: violated / error / inconclusive / holds / not-applicable; one
+    line per claim and search).
+
+    Raises:
+        InstanceError: the file is malformed, or the instance misses an assumption every search
+            enforces (bad input, exit 2).
     """
     from verifier._instances import load_instance
     from verifier._search._engine import _Search
     from verifier._search.strategies import check_assumptions
+    from verifier._verdicts import combine
 
     inst = load_instance(thm, path)
     store = Store(settings.out_dir, thm.id, settings.spec_files)
-    violated, lines = False, []
-    for _kind, v in plan(thm, settings):
+    statuses, lines, misses = [], [], []
+    searches = plan(thm, settings)
+    for _kind, v in searches:
         x = _Search(thm, v, settings, float("inf"), store)
         try:
             ares, ok = check_assumptions(thm, inst, v.enforce)
             if not ok:
                 bad = [n for n in v.enforce if n in ares and ares[n].status != "holds"]
-                lines.append(f"{v.key}: the instance does not meet {bad}: {ares[bad[0]].detail}")
+                misses.append(f"{v.key}: the instance does not meet {bad}: {ares[bad[0]].detail}")
+                lines.append(misses[-1])
                 continue
             _insts, per = x.evaluate([inst], v.claims)
             for c in v.claims:
                 o = per[0].get(c.id)
                 if o is None:
                     lines.append(f"{v.key}: {c.id}: not applicable (precondition false)")
+                    statuses.append("not-applicable")
                     continue
                 what = o.status if o.status != "violated" else f"violated ({x.classify(c.id, inst, ares)})"
                 lines.append(f"{v.key}: {c.id}: {what} at {o.evidence}" + (f": {o.detail}" if o.detail else ""))
-                violated |= o.status == "violated"
+                statuses.append(o.status)
         finally:
             x.tmp.cleanup()
-    return violated, lines
+    if misses and len(misses) == len(searches):
+        raise InstanceError(f"{path}: {misses[0]} (nothing was re-checked; pass --drop NAME to search without it)")
+    return combine(statuses), lines

@@ -16,10 +16,12 @@ import math
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from verifier._interrupt import check_stop, deferred_interrupts
 from verifier._records import Theorem
 from verifier._search._engine import Outcome, Variant, _found_class, _FoundError, _Search, _Stop, relative_margin
 from verifier._search._model import SearchSettings
@@ -75,6 +77,7 @@ class _Driver:
         return self.deadline - time.monotonic()
 
     def _tick(self) -> None:
+        check_stop()  # SIGTERM/Ctrl-C: the handler only asked; this is a safe point to stop
         found = bool(self.x.out.best)
         end = self.deadline - (self.x.budget * _SIMPLIFY_SHARE if found and self.x.s.simplify else 0.0)
         if time.monotonic() >= end or (self.x.s.stop_at_first and found):
@@ -84,22 +87,27 @@ class _Driver:
     def step(self, ch: Any) -> list[tuple[str, str]]:
         """Draw one candidate with chooser `ch`, evaluate it, target, record; the keys it violated."""
         from hypothesis import target
+        from hypothesis.errors import UnsatisfiedAssumption
 
-        from verifier._search.strategies import HypothesisChooser, InstanceConfig, draw_candidate
+        from verifier._search.strategies import HypothesisChooser, InstanceConfig, RejectedError, draw_candidate
 
         x = self.x
         generic = x.thm.generic_instances  # null-set structure would not refute such claims
         cfg = InstanceConfig(self.ranges, x.v.enforce, tuple(c for c in self.active if c.threshold is not None),
                              1 if any(c.uses_probes for c in self.active) else x.s.batch,
                              x.s.structured and not generic, steer_values=not generic, max_size=self.max_size)
-        cand = draw_candidate(ch, x.thm, cfg)
+        try:
+            cand = draw_candidate(ch, x.thm, cfg)
+        except (RejectedError, UnsatisfiedAssumption):  # no instance of the draw met the enforced assumptions
+            x.out.count("rejected")
+            raise
         try:
             insts, per = x.evaluate(cand.instances, self.active)
-        except Exception as e:  # a spec's code failing on an instance is a finding for its author, not ours
+        except Exception as e:  # the spec's code failing on an instance: an error (never "not refuted")
             self.errors += 1
-            if self.errors <= 3:
-                x.out.notes.append(f"evaluation raised on [{cand.description}]: {type(e).__name__}: {e}"
-                                   f" ({traceback.extract_tb(e.__traceback__)[-1].name})")
+            where = traceback.extract_tb(e.__traceback__)[-1].name if e.__traceback__ else "?"
+            x.out.count("errored", len(cand.instances), f"evaluation raised on [{cand.description}]: "
+                                                         f"{type(e).__name__}: {e} ({where})")
             return []
         x.out.examples += 1
         self.round_calls += 1
@@ -184,7 +192,9 @@ class _Driver:
                 except KeyboardInterrupt:
                     x.out.interrupted = True
                     return False
-                except Exception:  # the spec's code failing on a stepped instance: stop this descent
+                except Exception as e:  # the spec's code failing on a stepped instance: an error; stop here
+                    x.out.count("errored", len(valid), f"evaluation raised on a margin-descent step: "
+                                                       f"{type(e).__name__}: {e}")
                     break
                 x.out.examples += 1
                 x.out.generated += 1
@@ -249,7 +259,7 @@ class _Driver:
             ch = AdaptiveChooser(self._uniform_rng, self.ce.weights) if adaptive else RandomChooser(self._uniform_rng)
             try:
                 self.step(ch)
-            except RejectedError:
+            except RejectedError:  # counted by `step`
                 continue
             except KeyboardInterrupt:
                 x.out.interrupted = True
@@ -294,6 +304,9 @@ class _Driver:
             x.out.interrupted = True
             return False
         except BaseException as e:  # Hypothesis reports our _FoundError (or flakiness, or our stop) this way
+            if _interrupted(e):  # Ctrl-C or SIGTERM inside a group Hypothesis raised
+                x.out.interrupted = True
+                return False
             if self.stopped:
                 return False
             if not _expected(e):
@@ -373,14 +386,30 @@ def _expected(e: BaseException) -> bool:
     return isinstance(e, (_FoundError, _Stop, Flaky, HypothesisException))
 
 
+def _interrupted(e: BaseException) -> bool:
+    """Whether `e` is, or a group raised by Hypothesis holds, a KeyboardInterrupt (Ctrl-C, SIGTERM)."""
+    if isinstance(e, BaseExceptionGroup):
+        return any(_interrupted(sub) for sub in e.exceptions)
+    return isinstance(e, KeyboardInterrupt)
+
+
 def run_search(thm: Theorem, variant: Variant, s: SearchSettings, budget: float, store: Store) -> Outcome:
     """Run one search within `budget` seconds; returns what it found (also when interrupted)."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
     x = _Search(thm, variant, s, budget, store)
+    # Hypothesis keeps its files (caches beside its example database) in the search's store folder,
+    # never in the working directory
+    set_hypothesis_home_dir(Path(s.database) if s.database else Path(x.tmp.name))
     try:
-        _Driver(x).run()
-    except KeyboardInterrupt:
+        with deferred_interrupts():  # a signal stops the search at its next step, never mid-way
+            _Driver(x).run()
+    except BaseException as e:
+        if not _interrupted(e):
+            raise
         x.out.interrupted = True
     finally:
+        set_hypothesis_home_dir(None)
         x.out.seconds = round(time.monotonic() - x.t0, 3)
         x.tmp.cleanup()
     return x.out

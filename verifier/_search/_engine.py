@@ -21,11 +21,12 @@ from verifier._backends import Decision
 from verifier._check import check_theorem
 from verifier._errors import InstanceError
 from verifier._instances import load_instance
+from verifier._interrupt import check_stop
 from verifier._records import AssumptionResult, Claim, Instance, Theorem
 from verifier._search._model import Finding, FindingKind, SearchSettings, StrongerRow
 from verifier._search._simplify import simpler_instances, size_key, smaller_instances
 from verifier._search._store import Store, safe_name
-from verifier._verdicts import CheckSettings, InstanceOutcome
+from verifier._verdicts import CheckSettings, InstanceOutcome, combine
 
 
 class _Stop(BaseException):
@@ -62,6 +63,13 @@ class Variant:
     original: Mapping[str, Claim] = field(default_factory=dict)
 
 
+#: What a search counts: instances on which every applicable claim held, one was violated
+#: (certified), one stayed undecided, the spec's code raised, or no claim applied; and draws
+#: rejected because no instance met the enforced assumptions.
+COUNT_KEYS = ("held", "violated", "inconclusive", "errored", "not-applicable", "rejected")
+_COUNT_OF = {"holds": "held", "error": "errored"}
+
+
 @dataclass
 class Outcome:
     """What one search produced (mutable while it runs)."""
@@ -76,6 +84,15 @@ class Outcome:
     first: tuple[int, float, int] | None = None
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)
+    #: instances evaluated, by what the claims showed on each (`COUNT_KEYS`), and draws rejected
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    errors: list[str] = field(default_factory=list)
+
+    def count(self, status: str, n: int = 1, error: str = "") -> None:
+        self.counts[_COUNT_OF.get(status, status)] += n
+        if error and error not in self.errors and len(self.errors) < 5:
+            self.errors.append(error)
+
 
 
 def relative_margin(d: Decision | None) -> float | None:
@@ -126,6 +143,7 @@ class _Search:
         Float screening is batched; float failures escalate inside the checker, and float passes
         closer than `escalate_below` (relative) are re-checked at the strongest level too.
         """
+        check_stop()
         insts = self._with_probes(insts, claims)
         self.out.instances += len(insts)
         per: list[dict[str, InstanceOutcome]] = [{} for _ in insts]
@@ -141,6 +159,12 @@ class _Search:
                     v2 = check_theorem(thm, replace(self.cs, level="exact"), [insts[j]], [cid])
                     if v2.claims and v2.claims[0].outcomes:
                         outs[cid] = v2.claims[0].outcomes[0]
+        for outs in per:
+            errs = [o.detail for o in outs.values() if o.status == "error"]
+            if v.errors and not outs:  # a claim erred as a whole (outside any one instance)
+                errs = list(v.errors)
+            self.out.count(combine([o.status for o in outs.values()] + ["error"] * bool(errs)),
+                           error=errs[0] if errs else "")
         return insts, per
 
     # -- findings -----------------------------------------------------------------------------
@@ -261,6 +285,7 @@ class _Search:
                 inst = self.insts[key]
                 simpler = simpler_instances(inst) if values else iter(())
                 for cand in itertools.chain(smaller_instances(self.thm, inst), simpler):
+                    check_stop()
                     if trials >= max_trials or time.monotonic() >= deadline:
                         break
                     trials += 1
@@ -279,8 +304,9 @@ class _Search:
                 continue
             try:
                 inst = load_instance(self.thm, path)
-            except InstanceError:
-                continue  # written by an older spec: the search will find afresh
+            except InstanceError as e:  # torn, corrupt or written by an older spec: said, then found afresh
+                self.out.notes.append(f"stored finding skipped, it cannot be read: {e}")
+                continue
             ares, ok = check_assumptions(self.thm, inst, self.v.enforce)
             if not ok:
                 continue

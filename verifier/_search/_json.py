@@ -46,4 +46,8 @@ def search_json(result: SearchResult) -> dict[str, Any]:
                                   "parameters": r.parameters, "replay": r.replay}
                                  for r in result.stronger_than_needed],
         "notes": list(result.notes),
+        "counts": dict(result.counts),
+        "errors": list(result.errors),
+        **({"error": result.errors[0] if result.errors else "the spec's code raised"}
+           if result.status == "error" else {}),
     }

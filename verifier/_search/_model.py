@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -88,6 +89,10 @@ class SearchSettings:
         for name, lo, hi in self.ranges:
             if lo > hi:
                 raise UsageError(f"--param {name}={lo}:{hi}: low > high")
+        if not 0 <= self.seed < 2**63:
+            raise UsageError(f"--seed must be an integer in 0..2^63-1, got {self.seed}")
+        if not 53 <= self.prec <= self.max_prec <= 1 << 16:
+            raise UsageError(f"need 53 <= prec <= max_prec <= 65536 bits, got {self.prec} and {self.max_prec}")
 
     def as_json(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in
@@ -169,8 +174,17 @@ class SearchResult:
     #: (examples, seconds, instances evaluated) when the first certified counterexample was kept.
     first_counterexample: tuple[int, float, int] | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: instances evaluated by outcome (held, violated, inconclusive, errored, not-applicable) and
+    #: draws rejected (no instance met the enforced assumptions), all searches together
+    counts: Mapping[str, int] = field(default_factory=dict)
+    #: the first few errors raised by the spec's code (one line each)
+    errors: tuple[str, ...] = ()
 
     @property
-    def status(self) -> Literal["violated", "not refuted"]:
-        """'violated' when a claim of the theorem as stated (all assumptions met) has a certified counterexample."""
-        return "violated" if self.violations else "not refuted"
+    def status(self) -> Literal["violated", "error", "not refuted"]:
+        """'violated' when a claim of the theorem as stated (all assumptions met) has a certified
+        counterexample; else 'error' when the spec's code raised on some instance (then nothing can
+        be called not refuted); else 'not refuted' (`counts` says how many instances stayed undecided)."""
+        if self.violations:
+            return "violated"
+        return "error" if self.counts.get("errored", 0) or self.errors else "not refuted"

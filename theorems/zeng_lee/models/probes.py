@@ -1,6 +1,10 @@
 """Adapters found by search rather than by a construction: they probe "no adapters do better"
 claims. Found in float64 by gradient descent on the LoRA factors, then stored exactly (every
-float is a rational), so each probe is re-evaluated in certified arithmetic bit for bit."""
+float is a rational), so each probe is re-evaluated in certified arithmetic bit for bit.
+
+On ill-conditioned instances float64 may overflow or fail to converge: a probe set that is not
+finite is dropped (the zero adapters stand in when nothing else is left), so probing never
+raises on a valid instance."""
 
 from __future__ import annotations
 
@@ -58,6 +62,8 @@ def _search(torch, weights, target, rank, rng, restarts, steps, warm):  # type: 
     for step in range(steps):
         opt.zero_grad()
         res = _residual(ws, bs, as_, wbar)
+        if not torch.isfinite(res).all():
+            break  # overflow on an ill-conditioned instance: keep what is finite so far
         loss = (res**2).sum() if step < steps * 2 // 3 else torch.linalg.matrix_norm(res, ord=2).sum()
         loss.backward()
         opt.step()
@@ -70,6 +76,9 @@ def _search(torch, weights, target, rank, rng, restarts, steps, warm):  # type: 
     )
     if warm is not None:
         found.append([(np.zeros((d, rank)), np.zeros((rank, d))) if ad is None else ad for ad in warm])
+    found = [probe for probe in found if all(np.isfinite(m).all() for ad in probe for m in ad)]
+    if not found:
+        found.append([(np.zeros((d, rank)), np.zeros((rank, d))) for _ in ws])
     flat_b = tuple(RatMatrix.from_numpy(b) for probe in found for b, _ in probe)
     flat_a = tuple(RatMatrix.from_numpy(a) for probe in found for _, a in probe)
     return {"probe_B": flat_b, "probe_A": flat_a}

@@ -16,21 +16,36 @@ from typing import Any, Literal
 from theorems.zeng_lee.models.fnn.model import absolute, option
 from verifier import InstanceError, RatMatrix, parse_entry
 
+
+def _domain_problem(options: Mapping[str, Any], params: Mapping[str, int]) -> str | None:
+    """The instance-time check of the domain options (run by the instance reader before any work)."""
+    dom = domain_from_options(options, params["D"])  # raises InstanceError naming the problem
+    bias_design_box(options, dom)
+    return None
+
+
+_DOMAIN = {"validate": _domain_problem}
 DOMAIN_OPTIONS: dict[str, Any] = {
     "domain": {"type": "string", "enum": ["box", "ball"], "default": "box",
-               "description": "shape of the bounded input domain X"},
-    "box_lo": {"type": "number | exact string | list of D", "default": -1, "description": "lower corner of the box X"},
-    "box_hi": {"type": "number | exact string | list of D", "default": 1, "description": "upper corner of the box X"},
-    "ball_center": {"type": "number | exact string | list of D", "default": 0, "description": "centre of the ball X"},
-    "ball_radius": {"type": "number | exact string", "default": 1, "description": "radius of the ball X"},
+               "description": "shape of the bounded input domain X", **_DOMAIN},
+    "box_lo": {"type": "number | exact string | list of D", "default": -1, "description": "lower corner of the box X",
+               **_DOMAIN},
+    "box_hi": {"type": "number | exact string | list of D", "default": 1, "description": "upper corner of the box X",
+               **_DOMAIN},
+    "ball_center": {"type": "number | exact string | list of D", "default": 0, "description": "centre of the ball X",
+                    **_DOMAIN},
+    "ball_radius": {"type": "number | exact string", "default": 1, "description": "radius of the ball X",
+                    "exclusiveMinimum": 0, **_DOMAIN},
     "bias_box_lo": {"type": "number | exact string | list of D", "default": None,
                     "description": "lower corner of the box the constructed biases are designed for "
-                                   "(default: X's bounding box)"},
+                                   "(default: X's bounding box)", **_DOMAIN},
     "bias_box_hi": {"type": "number | exact string | list of D", "default": None,
-                    "description": "upper corner of the box the constructed biases are designed for"},
+                    "description": "upper corner of the box the constructed biases are designed for", **_DOMAIN},
     "output_relu": {"type": "boolean", "default": True, "description": "ReLU on the output layer (both models)"},
-    "samples": {"type": "integer", "default": 512, "description": "inputs of the sampled (float) check"},
-    "sample_seed": {"type": "integer", "default": 0, "description": "seed of the sampled inputs"},
+    "samples": {"type": "integer", "default": 512, "minimum": 1, "maximum": 100_000,
+                "description": "inputs of the sampled (float) check"},
+    "sample_seed": {"type": "integer", "default": 0, "minimum": 0, "maximum": 2**63 - 1,
+                    "description": "seed of the sampled inputs"},
 }
 
 
