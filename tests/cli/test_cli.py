@@ -39,7 +39,7 @@ def test_check_user_instance_holds_and_writes_reports(tmp_path: Path) -> None:
     doc = json.loads((out / "report.json").read_text())
     thm = doc["theorems"][0]
     # the statement holds; the printed step L9 (Q_1 = I_{1:R,D}, without V) is a proof gap: exit 1
-    assert r.returncode == 1 and "proof gaps: L9" in r.stdout, r.stdout + r.stderr
+    assert r.returncode == 1 and "proof gaps: L9" in r.stdout and "statement HOLDS" in r.stdout, r.stdout + r.stderr
     assert doc["schema"] == "verifier-report/2" and doc["status"] == "violated"
     assert thm["statement_status"] == "holds" and thm["proof_gaps"] == ["L9"]
     claims = {c["id"]: c for c in thm["claims"]}

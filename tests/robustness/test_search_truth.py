@@ -61,9 +61,12 @@ def test_a_torn_stored_finding_is_reported(cli: Callable[..., Run], tmp_path: Pa
 
 
 def test_replay_honours_json_and_exit_codes(cli: Callable[..., Run], tmp_path: Path) -> None:
-    r = cli("search", "--spec", f"{SPECS}:FIVE_PERCENT", "--time-budget", "5", "--max-examples", "10")
+    r = cli("search", "--spec", f"{SPECS}:FIVE_PERCENT", "--time-budget", "5", "--max-examples", "10",
+            "--json", tmp_path / "search.json")
     assert r.code == 1
-    found = next((tmp_path / ".verifier").rglob("violation-five-percent.json"))
+    found = Path(json.loads((tmp_path / "search.json").read_text())["results"][0]["violations"][0]["instance_file"])
+    if not found.is_absolute():
+        found = tmp_path / found
     r = cli("search", "--spec", f"{SPECS}:FIVE_PERCENT", "--replay", found, "--json", tmp_path / "replay.json",
             "--quiet")
     assert r.code == 1 and not r.out

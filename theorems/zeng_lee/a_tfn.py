@@ -21,7 +21,7 @@ from theorems.zeng_lee.models.tfn_assume import (
 )
 from theorems.zeng_lee.r_tfn import ASSUMPTIONS as A4
 from theorems.zeng_lee.r_tfn1 import ASSUMPTIONS as A3
-from theorems.zeng_lee.tfn_instances import draw_sizes, random_tfn, transpose_gap_instance
+from theorems.zeng_lee.tfn_instances import draw_sizes, no_aux, random_tfn, transpose_gap_instance
 from verifier import Claim, Comparison, Instance, Parameter, Refutation, Theorem, exact_rank
 
 
@@ -87,6 +87,7 @@ WEIGHTS = Claim("weights-nonsingular", statement=r"all weight matrices of both T
                 quantifier="exists", levels=("exact",), evaluate=_weights, refute=_refute_weights)
 
 A_TFN1 = Theorem(
+    check_instance=no_aux,
     id="A-TFN1",
     title="Assumption 3 (single-head transformer): non-singularity, checked on instances",
     statement=A3[0].statement + "; " + A3[1].statement,
@@ -121,6 +122,7 @@ A_TFN1 = Theorem(
 )
 
 A_TFN = Theorem(
+    check_instance=no_aux,
     id="A-TFN",
     title="Assumption 4 (multi-head transformer): non-singularity for r in [R], checked on instances",
     statement=r"For fixed $R$: " + A4[0].statement + "; " + A4[1].statement,

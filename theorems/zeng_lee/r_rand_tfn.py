@@ -17,7 +17,7 @@ import numpy as np
 from theorems.zeng_lee._common import PAPER
 from theorems.zeng_lee.a_tfn import WEIGHTS, margins
 from theorems.zeng_lee.models.tfn import tfn_shapes
-from theorems.zeng_lee.tfn_instances import draw_sizes, random_tfn
+from theorems.zeng_lee.tfn_instances import draw_sizes, no_aux, random_tfn
 from verifier import Claim, Instance, Parameter, Theorem
 
 #: Default draws: the paper's scale (with its laws: attention weights N(0, 1), linear layers Xavier-uniform),
@@ -48,6 +48,7 @@ NOTE = ("(a failure on one draw is inconclusive: a null event cannot refute a pr
         "open set of failures is certified)")
 
 R_RAND_TFN1 = Theorem(
+    check_instance=no_aux,
     id="R-RAND-TFN1",
     title="Random weights satisfy Assumption 3 with probability one",
     statement=r"If all entries of the weights of both single-head TFNs are independent and continuously "
@@ -78,6 +79,7 @@ R_RAND_TFN1 = Theorem(
 )
 
 R_RAND_TFN = Theorem(
+    check_instance=no_aux,
     id="R-RAND-TFN",
     title="Random weights satisfy Assumption 4 (for every R) with probability one",
     statement=r"If all entries of the weights of both multi-head TFNs are independent and continuously "

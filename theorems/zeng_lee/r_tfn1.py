@@ -7,7 +7,7 @@ from theorems.zeng_lee._common import PAPER
 from theorems.zeng_lee.models.tfn import tfn_shapes
 from theorems.zeng_lee.models.tfn_assume import check_conditions, weights_nonsingular
 from theorems.zeng_lee.tfn_claims import construction, tfn_claims
-from theorems.zeng_lee.tfn_instances import make_generator, r_in_d
+from theorems.zeng_lee.tfn_instances import make_generator, no_aux, r_in_d
 from verifier import Assumption, Parameter, Theorem
 
 ID = "R-TFN1"
@@ -51,6 +51,7 @@ ASSUMPTIONS = (
 )
 
 R_TFN1 = Theorem(
+    check_instance=no_aux,
     id=ID,
     title="LoRA on single-head transformers: f = fbar for all X above max_i ceil(G_i / 2)",
     statement=STATEMENT,

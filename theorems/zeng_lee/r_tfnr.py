@@ -20,7 +20,7 @@ from theorems.zeng_lee.a_tfn import margins
 from theorems.zeng_lee.models.tfn import tfn_shapes
 from theorems.zeng_lee.models.tfn_exact import rank_gaps, threshold
 from theorems.zeng_lee.tfn_claims import construction, on_samples, statement_comparisons
-from theorems.zeng_lee.tfn_instances import draw_sizes, r_in_d, tfn_instance, with_r
+from theorems.zeng_lee.tfn_instances import draw_sizes, no_aux, r_in_d, tfn_instance, with_r
 from verifier import Claim, Comparison, Instance, Parameter, Theorem
 
 SIZES = ({"D": 16, "H": 2, "L": 2, "N": 4}, {"D": 16, "H": 2, "L": 1, "N": 4}, {"D": 3, "H": 2, "L": 2, "N": 3},
@@ -93,6 +93,7 @@ def _theorem(single: bool) -> Theorem:
                Parameter("R", description="LoRA rank", low=1, high=16)]
     heads = "single-head" if single else "multi-head"
     return Theorem(
+        check_instance=no_aux,
         id=tid,
         title=f"Random {heads} transformers: R >= ceil(D/2) gives f = fbar for all X",
         statement=rf"If all weight entries of both {heads} TFNs are independent and continuously distributed and "

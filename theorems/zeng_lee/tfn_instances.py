@@ -216,3 +216,10 @@ def make_generator(theorem: str, single: bool, schedule: Sequence[tuple[dict[str
 
 __all__ = ["PAPER_SIZES", "at_threshold", "draw_sizes", "low_gap_target", "make_generator", "mm", "npairs",
            "r_in_d", "random_tfn", "tfn_instance", "tr", "transpose_gap_instance", "with_r"]
+
+
+def no_aux(inst: Any) -> str | None:
+    """The transformer specs read no aux data: a user's instance that carries some is refused up front."""
+    if inst.aux:
+        return f"unknown aux data {sorted(inst.aux)} for {inst.theorem}: its checks read none"
+    return None

@@ -462,7 +462,10 @@ class CertifiedContext(Context):
             status, margin = _compare(lhs, rhs, tol, cmp.relation)
             if status == "unknown" and (self._lazy.get(cmp.lhs) is not None or self._lazy.get(cmp.rhs) is not None):
                 # a quick enclosure left it open: refine the singular values compared and decide again
-                lhs, rhs = self._refined(cmp.lhs), self._refined(cmp.rhs)
+                if self._lazy.get(cmp.lhs) is not None:
+                    lhs = self._refined(cmp.lhs)
+                if self._lazy.get(cmp.rhs) is not None:
+                    rhs = self._refined(cmp.rhs)
                 status, margin = _compare(lhs, rhs, tol, cmp.relation)
             exact = status != "unknown" and lhs.rad() == 0 and rhs.rad() == 0 and tol == 0
             if status == "unknown":

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from verifier._backends._base import Context, Decision, chain_length
-from verifier._errors import BackendUnavailable, UsageError
+from verifier._errors import BackendUnavailable, InstanceError, UsageError
 from verifier._matrix import RatMatrix
 from verifier._records import Comparison
 
@@ -122,10 +122,16 @@ class FloatContext(Context):
         return a.transpose(-1, -2)
 
     def inv(self, a: torch.Tensor) -> torch.Tensor:
-        return self._lowp(torch.linalg.inv(a.to(self.compute)))
+        try:
+            return self._lowp(torch.linalg.inv(a.to(self.compute)))
+        except torch.linalg.LinAlgError as e:  # a singular matrix: the construction is undefined here
+            raise InstanceError(f"construction needs the inverse of a (numerically) singular matrix: {e}") from None
 
     def solve(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        return self._lowp(torch.linalg.solve(a.to(self.compute), b.to(self.compute)))
+        try:
+            return self._lowp(torch.linalg.solve(a.to(self.compute), b.to(self.compute)))
+        except torch.linalg.LinAlgError as e:
+            raise InstanceError(f"construction needs to solve with a (numerically) singular matrix: {e}") from None
 
     def eye(self, n: int) -> torch.Tensor:
         return torch.eye(n, dtype=self.dtype, device=self.device)

@@ -29,6 +29,9 @@ HELP = "check theorems' claims on instances"
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--instance", help="check this instance file (JSON) instead of random instances")
     p.add_argument("--claim", action="append", default=[], help="only this claim (repeatable)")
+    p.add_argument("--role", action="append", default=[], choices=["statement", "step", "interpretation"],
+                   help="only claims of this role (repeatable): the statement, the proof's steps, or the spec's "
+                        "interpretations; the exit code then reflects those alone")
     p.add_argument("--drop", action="append", default=[], help="ignore this assumption (repeatable)")
     p.add_argument("--json", dest="json_path", help="write the JSON report here")
     p.add_argument("--report", dest="report_dir", help="write report.json, report.md and report.html here")
@@ -73,11 +76,34 @@ def user_instance(thm: Any, path: str, drop: Sequence[str]) -> Any:
     return inst
 
 
+def _claims(a: argparse.Namespace, thms: Sequence[Any]) -> list[str] | None:
+    """The claim ids --claim and --role select (None: every claim)."""
+    if not a.role:
+        return a.claim or None
+    ids = [c.id for t in thms for c in (*t.claims, *t.identities) if c.role in a.role]
+    chosen = [i for i in ids if not a.claim or i in a.claim]
+    if not chosen:
+        raise UsageError(f"no claim of role {'/'.join(a.role)}" + (f" among {a.claim}" if a.claim else "")
+                         + f" in {', '.join(t.id for t in thms)}")
+    return chosen
+
+
+def _headline(v: Any) -> str:
+    """The verdict per role: the statement's, then the proof steps' and the interpretations'."""
+    from verifier._verdicts import combine
+
+    roles = {r: [c.status for c in v.claims if c.role == r] for r in ("statement", "step", "interpretation")}
+    if not roles["step"] and not roles["interpretation"]:
+        return v.status.upper()
+    parts = [f"statement {combine(roles['statement']).upper()}"] if roles["statement"] else []
+    parts += [f"steps {combine(roles['step']).upper()}"] if roles["step"] else []
+    parts += [f"interpretations {combine(roles['interpretation']).upper()}"] if roles["interpretation"] else []
+    return f"{v.status.upper()} ({'; '.join(parts)})"
+
+
 def print_summary(pairs: Sequence[tuple[Any, Any]]) -> None:
     for _thm, v in pairs:
-        head = v.status.upper()
-        if any(c.role == "step" for c in v.claims) and v.statement_status != v.status:
-            head = f"statement {v.statement_status.upper()}, with proof steps {v.status.upper()}"
+        head = _headline(v)
         gaps = f"; proof gaps: {', '.join(v.proof_gaps)}" if v.proof_gaps else ""
         print(f"{v.id}: {head}  ({v.eligible}/{v.instances} instances met the assumptions, "
               f"{v.timings.get('total', 0):.1f} s{gaps})")
@@ -126,12 +152,12 @@ def run(a: argparse.Namespace, argv: Sequence[str]) -> int:
     if spec is not None and not a.instance:
         from verifier._campaign import check_campaign
 
-        verdicts = check_campaign(sel.theorems, settings, spec, sel.spec_files, a.claim or None, a.quiet,
+        verdicts = check_campaign(sel.theorems, settings, spec, sel.spec_files, _claims(a, sel.theorems), a.quiet,
                                   instances=sized)
         pairs = [(t, recorded(v)) for t, v in zip(sel.theorems, verdicts, strict=True)]
     for thm in sel.theorems if spec is None or a.instance else ():
         insts = [user_instance(thm, a.instance, settings.drop)] if a.instance else sized.get(thm.id)
-        pairs.append((thm, recorded(check_theorem(thm, settings, insts, a.claim or None))))
+        pairs.append((thm, recorded(check_theorem(thm, settings, insts, _claims(a, [thm])))))
     doc = report_document(pairs, command=command_line(argv))
     if not a.quiet:
         print_summary(pairs)
