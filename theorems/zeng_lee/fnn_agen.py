@@ -97,6 +97,6 @@ A_GEN = Theorem(
     interpretation=("An assumption, encoded as a checkable condition on an instance (its partition and ranks are "
                     "options; defaults: the uniform partition and rank(E^(i)) split evenly per block)."),
     default_examples=6,
-    generic_instances=False,
+    generic_instances=True,  # a hypothesis that holds almost surely (Lemma 11): null-set instances prove nothing
     options_schema=dict(OPTIONS),
 )
