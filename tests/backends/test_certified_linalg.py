@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from flint import arb, arb_mat, ctx, fmpq_mat
 
+from verifier._backends.linalg import _lowrank as lr
 from verifier._backends.linalg import _svd as cl
 from verifier._errors import PrecisionExhausted
 
@@ -84,8 +85,8 @@ def test_exact_low_rank_matrix() -> None:
         assert float(e.upper()) < 1e-40
     assert all(e.lower() > 0 for e in enc[:2])
     assert cl.exact_rank(fmpq_mat(6, 6, [int(x) for x in a.ravel()])) == 2
-    assert cl.is_nonsingular(A, PREC) in (None, False)
-    assert cl.is_nonsingular(A, PREC) is not True
+    assert lr.is_nonsingular(A, PREC) in (None, False)
+    assert lr.is_nonsingular(A, PREC) is not True
 
 
 @pytest.mark.parametrize(("diag", "size"), [([1.0] * 5, 5), ([3.0, 3.0, 1.0, 1.0], 4)])
@@ -144,7 +145,9 @@ def test_high_precision_converges_quadratically() -> None:
 
 
 def test_blas_thread_count_is_restored() -> None:
-    fns = cl._openblas_threads()
+    from verifier._backends.linalg._arbmat import _openblas_threads
+
+    fns = _openblas_threads()
     before = fns[0]() if fns else None
     cl.approx_svd(cl.arb_mat_from_numpy(_rand((64, 64), seed=59)), 64)
     assert (fns[0]() if fns else None) == before
@@ -207,12 +210,12 @@ def test_precision_exhausted() -> None:
 
 
 def test_is_nonsingular() -> None:
-    assert cl.is_nonsingular(cl.arb_mat_from_numpy(_rand((5, 5), seed=23)), PREC) is True
-    assert cl.is_nonsingular(arb_mat(3, 3, [1, 2, 3, 4, 5, 6, 7, 8, 9]), PREC) is False
-    assert cl.is_nonsingular(arb_mat(3, 3, [arb(1, 1e-10), 2, 3, 4, 5, 6, 7, 8, 9]), PREC) is None
-    assert cl.is_nonsingular(arb_mat(3, 3, [arb(1, 1e-10), 2, 3, 4, 5, 6, 7, 8, 10]), PREC) is True
+    assert lr.is_nonsingular(cl.arb_mat_from_numpy(_rand((5, 5), seed=23)), PREC) is True
+    assert lr.is_nonsingular(arb_mat(3, 3, [1, 2, 3, 4, 5, 6, 7, 8, 9]), PREC) is False
+    assert lr.is_nonsingular(arb_mat(3, 3, [arb(1, 1e-10), 2, 3, 4, 5, 6, 7, 8, 9]), PREC) is None
+    assert lr.is_nonsingular(arb_mat(3, 3, [arb(1, 1e-10), 2, 3, 4, 5, 6, 7, 8, 10]), PREC) is True
     with pytest.raises(ValueError):
-        cl.is_nonsingular(arb_mat(2, 3), PREC)
+        lr.is_nonsingular(arb_mat(2, 3), PREC)
 
 
 # ----------------------------------------------------------------------------- low rank
@@ -226,7 +229,7 @@ def _float_lowrank(a: np.ndarray, r: int) -> np.ndarray:
 def test_lowrank_approx_matches_float_and_mpmath(shape: tuple[int, int], r: int) -> None:
     a = _rand(shape, seed=29 + r)
     A = cl.arb_mat_from_numpy(a)
-    L, delta = cl.lowrank_approx(A, r, PREC)
+    L, delta = lr.lowrank_approx(A, r, PREC)
     assert all(x.is_exact() for x in L.entries())
     assert np.abs(cl.mid_to_numpy(L) - _float_lowrank(a, r)).max() < 1e-13
     assert delta.is_exact() and float(delta) < 1e-40
@@ -241,18 +244,18 @@ def test_lowrank_approx_matches_float_and_mpmath(shape: tuple[int, int], r: int)
 def test_lowrank_approx_edge_ranks_and_ties() -> None:
     a = _rand((6, 6), seed=31)
     A = cl.arb_mat_from_numpy(a)
-    L0, d0 = cl.lowrank_approx(A, 0, PREC)
+    L0, d0 = lr.lowrank_approx(A, 0, PREC)
     assert d0.is_zero() and all(x.is_zero() for x in L0.entries())
-    L6, d6 = cl.lowrank_approx(A, 9, PREC)
+    L6, d6 = lr.lowrank_approx(A, 9, PREC)
     assert float(d6) < 1e-40 and np.abs(cl.mid_to_numpy(L6) - a).max() < 1e-14
     # a tie at position r: the Wedin bound is unavailable, only the gap-free bound s_{r+1} + ||A - L|| remains
     T = cl.arb_mat_from_numpy(np.diag([3.0, 2.0, 2.0, 1.0]))
-    _, dt = cl.lowrank_approx(T, 2, PREC)
+    _, dt = lr.lowrank_approx(T, 2, PREC)
     assert not dt.is_finite() or float(dt) >= 2.0
     # a tie at zero (r above the rank) is harmless: LR_r(A) = A there
     rng = np.random.default_rng(37)
     b = (rng.integers(-3, 4, (6, 2)) @ rng.integers(-3, 4, (2, 6))).astype(float)
-    _, db = cl.lowrank_approx(cl.arb_mat_from_numpy(b), 3, PREC)
+    _, db = lr.lowrank_approx(cl.arb_mat_from_numpy(b), 3, PREC)
     assert float(db) < 1e-40
 
 
@@ -262,20 +265,20 @@ def test_smin_of_sum_with_lowrank() -> None:
     e = rng.standard_normal((6, 6)) / 3
     M, E = cl.arb_mat_from_numpy(m), cl.arb_mat_from_numpy(e)
     for r in range(4):
-        enc = cl.smin_of_sum_with_lowrank(M, E, r, PREC)
+        enc = lr.smin_of_sum_with_lowrank(M, E, r, PREC)
         ref = np.linalg.svd(m + _float_lowrank(e, r), compute_uv=False)[-1]
         assert _inside(enc, float(ref), tol=1e-12)
         assert float(enc.rad()) < 1e-35 and enc.lower() > 0
-    s0 = cl.smin_of_sum_with_lowrank(M, E, 0, PREC)
+    s0 = lr.smin_of_sum_with_lowrank(M, E, 0, PREC)
     assert s0.overlaps(cl.singular_value_enclosures(M, PREC)[-1])
     with pytest.raises(ValueError):
-        cl.smin_of_sum_with_lowrank(M, arb_mat(5, 6), 1, PREC)
+        lr.smin_of_sum_with_lowrank(M, arb_mat(5, 6), 1, PREC)
 
 
 def test_smin_of_sum_with_tied_lowrank_is_wide_but_valid() -> None:
     M = cl.arb_mat_from_numpy(np.eye(4))
     E = cl.arb_mat_from_numpy(np.diag([3.0, 2.0, 2.0, 1.0]))
-    enc = cl.smin_of_sum_with_lowrank(M, E, 2, PREC)
+    enc = lr.smin_of_sum_with_lowrank(M, E, 2, PREC)
     assert enc.contains(arb(1))  # every choice of LR_2(E) leaves s_min(I + LR_2(E)) = 1
 
 

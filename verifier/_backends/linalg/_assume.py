@@ -55,7 +55,8 @@ def lowrank_corrections_nonsingular(base: RatMatrix, target: RatMatrix, rmax: in
     certified = [r for r in range(1, min(rmax, k - 1) + 1)]
     if not certified:
         return AssumptionResult("holds", "exact", f"r=0..{rmax}: exact determinants non-zero (rank(E)={k})", margin)
-    from verifier._backends.linalg._svd import smin_of_sum_with_lowrank, to_arb_mat
+    from verifier._backends.linalg._arbmat import to_arb_mat
+    from verifier._backends.linalg._lowrank import smin_of_sum_with_lowrank
 
     worst = None
     for r in certified:

@@ -1,4 +1,4 @@
-"""Certified singular values, low-rank approximations and arb-matrix helpers built on python-flint.
+"""Certified singular values built on python-flint (low-rank approximations: `_lowrank`; helpers: `_arbmat`).
 
 Every enclosure returned here contains the true value for every matrix inside the input balls.
 Approximate factors (``approx_svd``) are exact-point matrices; rigour comes from a posteriori
@@ -7,24 +7,29 @@ ball-arithmetic residual bounds, never from trusting the refinement.
 
 from __future__ import annotations
 
-import ctypes
-import glob
-import os
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from fractions import Fraction
-from functools import cmp_to_key, lru_cache, reduce
+from functools import cmp_to_key, reduce
 
 import numpy as np
-from flint import arb, arb_mat, ctx, fmpq, fmpq_mat, fmpz
+from flint import arb, arb_mat
 
+from verifier._backends.linalg._arbmat import (
+    _blas_one_thread,
+    _working_prec,
+    arb_mat_from_numpy,
+    exact_rank,
+    frobenius_upper,
+    hstack,
+    identity,
+    mid_to_numpy,
+    submatrix,
+    to_arb_mat,
+)
 from verifier._errors import PrecisionExhausted
 
 __all__ = [
-    "PrecisionExhausted", "approx_svd", "arb_mat_from_numpy", "exact_rank", "frobenius_upper",
-    "hstack", "identity", "is_nonsingular", "lowrank_approx", "lowrank_ball", "mid_to_numpy", "singular_value",
-    "singular_value_enclosures", "smin_of_sum_with_lowrank", "spectral_norm", "spectral_norm_upper",
+    "PrecisionExhausted", "approx_svd", "arb_mat_from_numpy", "exact_rank", "frobenius_upper", "hstack", "identity",
+    "mid_to_numpy", "singular_value", "singular_value_enclosures", "spectral_norm", "spectral_norm_upper",
     "submatrix", "to_arb_mat",
 ]
 
@@ -32,127 +37,6 @@ _GUARD = 20  # extra bits so that the refinement can reach 2^-prec despite round
 _MAXIT = 8  # plus prec // 50: near-tie clusters are rotated in float64 and gain ~53 bits per step
 _TAU = 2.0**-10  # a Newton correction above this is no longer a small perturbation: treat as a cluster
 _FLOAT_FLOOR = 2.0**-900  # below this float64 loses digits, so residuals are rescaled first
-
-
-@contextmanager
-def _working_prec(bits: int) -> Iterator[None]:
-    """Temporarily set the flint precision, always restoring the caller's value."""
-    old = ctx.prec
-    ctx.prec = int(bits)
-    try:
-        yield
-    finally:
-        ctx.prec = old
-
-
-@lru_cache(maxsize=1)
-def _openblas_threads() -> tuple | None:
-    """(get, set) for numpy's bundled OpenBLAS thread count, or None where it cannot be found."""
-    try:
-        lib = ctypes.CDLL(glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs", "*openblas*"))[0])
-        for name in ("scipy_openblas_%s_num_threads64_", "openblas_%s_num_threads64_", "openblas_%s_num_threads"):
-            if hasattr(lib, name % "get"):
-                return getattr(lib, name % "get"), getattr(lib, name % "set")
-    except (OSError, IndexError):
-        pass
-    return None
-
-
-@contextmanager
-def _blas_one_thread() -> Iterator[None]:
-    """Run numpy's LAPACK single-threaded: threaded OpenBLAS SVDs of ~64x64 were 100x slower on busy 2-core hosts."""
-    fns = _openblas_threads()
-    old = fns[0]() if fns else None
-    if fns:
-        fns[1](1)
-    try:
-        yield
-    finally:
-        if fns:
-            fns[1](old)
-
-
-# ----------------------------------------------------------------------------- helpers
-
-def identity(n: int) -> arb_mat:
-    """Return the n x n identity as an exact arb_mat."""
-    return arb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
-
-
-def submatrix(A: arb_mat, rows: range, cols: range) -> arb_mat:
-    """Return the (rows, cols) block of A (entries copied, radii kept)."""
-    return arb_mat(len(rows), len(cols), [A[i, j] for i in rows for j in cols])
-
-
-def hstack(*blocks: arb_mat | Sequence[arb_mat]) -> arb_mat:
-    """Concatenate matrices with equal row counts side by side (accepts varargs or one sequence)."""
-    mats = list(blocks[0]) if len(blocks) == 1 and not isinstance(blocks[0], arb_mat) else list(blocks)
-    m = mats[0].nrows()
-    if any(b.nrows() != m for b in mats):
-        raise ValueError("hstack: row counts differ")
-    return arb_mat(m, sum(b.ncols() for b in mats),
-                   [b[i, j] for i in range(m) for b in mats for j in range(b.ncols())])
-
-
-def _to_arb(x: object) -> arb:
-    if isinstance(x, arb):
-        return x
-    if isinstance(x, (bool, int, np.integer)):
-        return arb(fmpz(int(x)))  # fmpz -> arb is exact, python int -> arb may round
-    if isinstance(x, Fraction):
-        return arb(fmpq(x.numerator, x.denominator))
-    if isinstance(x, (fmpz, fmpq)):
-        return arb(x)
-    return arb(float(x))
-
-
-def to_arb_mat(rows: list[list[float | Fraction | int]], prec: int) -> arb_mat:
-    """Convert nested rows to an arb_mat.
-
-    Floats and ints convert exactly; a Fraction p/q becomes a ball of radius about
-    2^-prec |p/q| containing p/q (exact when q is a power of two).
-    """
-    m, n = len(rows), (len(rows[0]) if rows else 0)
-    if any(len(r) != n for r in rows):
-        raise ValueError("to_arb_mat: ragged rows")
-    with _working_prec(prec):
-        return arb_mat(m, n, [_to_arb(x) for r in rows for x in r])
-
-
-def arb_mat_from_numpy(a: np.ndarray) -> arb_mat:
-    """Exact conversion of a finite 2-D float64 array to an arb_mat."""
-    a = np.asarray(a, dtype=np.float64)
-    if a.ndim != 2 or not np.all(np.isfinite(a)):
-        raise ValueError("arb_mat_from_numpy needs a finite 2-D array")
-    return arb_mat(a.shape[0], a.shape[1], [float(x) for x in a.ravel()])
-
-
-def mid_to_numpy(A: arb_mat) -> np.ndarray:
-    """Midpoints of A rounded to float64 (values outside the float range become +-inf or 0)."""
-    return np.array([float(x) for x in A.entries()], dtype=np.float64).reshape(A.nrows(), A.ncols())
-
-
-def frobenius_upper(A: arb_mat) -> arb:
-    """Rigorous upper bound u >= ||A'||_F for every A' in the balls, as an exact arb point."""
-    with _working_prec(64):  # a few bits of relative slack suffice for a bound
-        acc = arb(0)
-        for x in A.entries():
-            u = x.abs_upper()
-            acc += u * u
-        return acc.sqrt().upper()
-
-
-def exact_rank(A: fmpq_mat) -> int:
-    """Exact rank of a rational matrix."""
-    return int(A.rank())
-
-
-def _exact_fmpq(x: arb) -> fmpq | None:
-    if not (x.is_exact() and x.is_finite()):
-        return None
-    man, exp = x.mid().man_exp()
-    e = int(exp)
-    return fmpq(man * fmpz(2) ** e) if e >= 0 else fmpq(man, fmpz(2) ** (-e))
 
 
 def _max_exponent(M: arb_mat, skip_diag: bool = False) -> int | None:
@@ -493,99 +377,3 @@ def spectral_norm_upper(A: arb_mat, prec: int, *, cheap: bool = False) -> arb:
             s1 = spectral_norm(A, prec).upper()
             u = s1 if s1 < u else u
     return u
-
-
-def is_nonsingular(A: arb_mat, prec: int) -> bool | None:
-    """Tri-state non-singularity of a square A: True/False when decided for every matrix in the balls, else None.
-
-    Exact point matrices are decided by an exact rational rank; otherwise True needs a certified
-    s_min > 0 and uncertain cases give None (never False).
-    """
-    n = A.nrows()
-    if A.ncols() != n:
-        raise ValueError("is_nonsingular needs a square matrix")
-    if n == 0:
-        return True
-    q = [_exact_fmpq(x) for x in A.entries()]
-    if all(x is not None for x in q):
-        return exact_rank(fmpq_mat(n, n, q)) == n
-    try:
-        return True if singular_value_enclosures(A, prec)[-1] > 0 else None
-    except PrecisionExhausted:
-        return None
-
-
-# ----------------------------------------------------------------------------- low rank
-
-def lowrank_approx(A: arb_mat, r: int, prec: int) -> tuple[arb_mat, arb]:
-    """Truncated SVD L = U_r diag(s_r) V_r^T (exact point matrix) with delta >= ||LR_r(A') - L||_2.
-
-    The bound holds for every A' in the balls and every choice of LR_r(A') (any truncated SVD).
-    delta = min(B_wedin, B_free):
-      * B_free = s_{r+1}(A')^up + ||A - L||_F^up, since ||A' - LR_r(A')||_2 = s_{r+1}(A').
-      * B_wedin: with U = U_hat H_U (polar), A_tilde = U_hat D V_hat^T, ||A' - A_tilde|| <= eps =
-        s_1 (h_U (1+h_V) + h_V) + (1+h_U)(1+h_V) f, h = 1/sqrt(1-g) - 1. Wedin's sin-theta theorem
-        (Stewart-Sun V.4.4) with certified gap gam = max(s_r - s_{r+1}(A')^up, s_r(A')^lo - s_{r+1})
-        > 0 gives ||P' - P|| <= eps/gam and ||P'A' - P A_tilde|| <= eps (2 + (s_{r+1}(A')^up + s_{r+1})/gam);
-        the non-orthogonality adds s_1 (g_U + sqrt(1+g_U) g_V) and rounding of L adds ||L_ball - L||_F.
-        B_wedin = +inf when the gap is not certified (ties at position r); B_free keeps delta
-        finite there, but it is then at least s_{r+1} (large), never a wrong small bound.
-    r = 0 gives (0, 0); r >= min(m, n) gives delta = ||A - L||_F^up.  delta is an exact arb point
-    (possibly +inf).
-    """
-    m, n = A.nrows(), A.ncols()
-    k = min(m, n)
-    if r < 0:
-        raise ValueError("rank must be >= 0")
-    if r == 0:
-        return arb_mat(m, n), arb(0)
-    U, s, V, f, gU, gV, enc = _certificate(A, prec)
-    rr = min(r, k)
-    with _working_prec(prec):
-        Sr = arb_mat(rr, rr)
-        for i in range(rr):
-            Sr[i, i] = s[i]
-        Lb = submatrix(U, range(m), range(rr)) * Sr * submatrix(V, range(n), range(rr)).transpose()
-        L = Lb.mid()
-        e_fro = frobenius_upper(A - L)
-        if r >= k:
-            return L, e_fro
-        free = (enc[r].upper() + e_fro).upper()
-        gap = max(s[r - 1] - enc[r].upper(), enc[r - 1].lower() - s[r], key=float)
-        if not gap > 0:
-            return L, free
-        hU, hV = 1 / (1 - gU).sqrt() - 1, 1 / (1 - gV).sqrt() - 1
-        eps = s[0] * (hU * (1 + hV) + hV) + (1 + hU) * (1 + hV) * f
-        wedin = eps * (2 + (enc[r].upper() + s[r]) / gap) + s[0] * (gU + (1 + gU).sqrt() * gV)
-        wedin = (wedin + frobenius_upper(Lb - L)).upper()
-        return L, (wedin if wedin < free else free)
-
-
-def lowrank_ball(A: arb_mat, r: int, prec: int) -> arb_mat:
-    """A ball matrix containing LR_r(A') for every A' in the balls of A and every truncated SVD.
-
-    The point matrix of `lowrank_approx` with every entry's radius grown by its spectral bound
-    delta (an entry is bounded by the spectral norm), so later ball arithmetic (products,
-    inverses) carries a rigorous enclosure of the true low-rank term. Ties at position r give a
-    wide (possibly infinite) ball, never a wrong narrow one.
-    """
-    L, delta = lowrank_approx(A, r, prec)
-    with _working_prec(prec):
-        return arb_mat(L.nrows(), L.ncols(), [arb(x.mid(), (x.rad() + delta).upper()) for x in L.entries()])
-
-
-def smin_of_sum_with_lowrank(M: arb_mat, E: arb_mat, r: int, prec: int) -> arb:
-    """Enclosure of s_min(M' + LR_r(E')) for all M', E' in the balls (LR_0 = 0), via Weyl.
-
-    Returns [+/- inf] only if the low-rank bound delta is infinite.
-    """
-    if (M.nrows(), M.ncols()) != (E.nrows(), E.ncols()):
-        raise ValueError("M and E must have the same shape")
-    L, delta = lowrank_approx(E, r, prec)
-    with _working_prec(prec):
-        enc = singular_value_enclosures(M + L, prec)[-1]
-        if not delta.is_finite():
-            return arb(0).union(arb.pos_inf())
-        lo = (enc.lower() - delta).lower()
-        lo = arb(0) if lo < 0 else lo
-        return lo.union((enc.upper() + delta).upper())
