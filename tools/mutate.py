@@ -88,8 +88,8 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("certified-exact-shadow-ties", CERT, 'return {"<=": c <= 0, ">=": c >= 0, "==": c == 0}[cmp.relation]',
            'return {"<=": c < 0, ">=": c > 0, "==": c == 0}[cmp.relation]',
            "ties settled by the exact shadow decided as failures"),
-    Mutant("float-nonfinite-holds", FLT, 'status = "unknown" if not (math.isfinite(m) and math.isfinite(sl)) else',
-           'status = "holds" if not (math.isfinite(m) and math.isfinite(sl)) else',
+    Mutant("float-nonfinite-holds", FLT, 'status = "unknown" if not (math.isfinite(mv) and math.isfinite(sv)) else',
+           'status = "holds" if not (math.isfinite(mv) and math.isfinite(sv)) else',
            "a float screen that overflowed (NaN/inf) counted as holds"),
     # -- escalation -------------------------------------------------------------------------------
     Mutant("mp-failure-violated", EV, "        lv = escalation_level(claim)  # an mp failure is a candidate too: "
