@@ -15,7 +15,8 @@ a test fails (or the run times out); it survives when every test passes.
     python3 tools/mutate.py --list
 
 Prints one row per mutant, the kill ratio per module and in total; exits 1 if a mutant of a class
-listed in issue 13 (`required`) survives, 2 if the suite fails unmutated or a mutant no longer applies.
+marked `required` (the lies the truth rules forbid outright) survives, 2 if the suite fails
+unmutated or a mutant no longer applies.
 Not run in CI (minutes, not seconds).
 """
 
@@ -46,7 +47,7 @@ class Mutant:
     old: str
     new: str
     what: str
-    required: bool = False  # a mutant class named in issue 13: the suite must kill it
+    required: bool = False  # a class the truth rules forbid outright: the suite must kill it
     #: other (path, old, new) sites of the same mutation, tried in turn where the code has moved
     alts: tuple[tuple[str, str, str], ...] = ()
 
