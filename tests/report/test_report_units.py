@@ -81,3 +81,22 @@ def test_importing_the_report_and_cli_modules_stays_light() -> None:
             "print(sorted(m for m in ('torch', 'flint', 'matplotlib', 'networkx') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_console_summary_separates_the_statement_from_steps_and_readings(capsys, tmp_path) -> None:
+    from verifier._cli.report import _summary
+
+    gap = _theorem("GAP", "violated", [])
+    gap["statement_status"], gap["proof_gaps"] = "holds", ["S1"]
+    gap["claims"] = [_claim("main", "holds", "exact"), {**_claim("S1", "violated", "exact"), "role": "step"}]
+    reading = _theorem("READ", "violated", [])
+    reading["statement_status"], reading["proof_gaps"] = "holds", []
+    reading["claims"] = [_claim("main", "holds", "exact"),
+                         {**_claim("literal", "violated", "exact"), "role": "interpretation"}]
+    false = _theorem("FALSE", "violated", [])
+    false["statement_status"] = "violated"
+    _summary(_doc(gap, reading, false), tmp_path, [])
+    lines = {ln.split()[0]: ln for ln in capsys.readouterr().out.splitlines() if ln[:1].isupper()}
+    assert "statement HOLDS" in lines["GAP"] and "proof gaps: S1" in lines["GAP"]
+    assert "statement HOLDS" in lines["READ"] and "readings violated: literal" in lines["READ"]
+    assert "statement" not in lines["FALSE"].split("(", 1)[1] and "VIOLATED" in lines["FALSE"]

@@ -171,9 +171,14 @@ def _summary(doc: dict[str, Any], out: Path, sections: Sequence[tuple[str, Any]]
     for t in doc.get("theorems", []):
         s = t.get("search")
         extra = f", search {s.get('examples', 0)} examples" if s and "examples" in s else ""
-        gaps = f", proof gaps: {', '.join(t['proof_gaps'])}" if t.get("proof_gaps") else ""
+        stmt = t.get("statement_status", t["status"])
+        extra += f", statement {stmt.upper()}" if stmt != t["status"] else ""
+        extra += f", proof gaps: {', '.join(t['proof_gaps'])}" if t.get("proof_gaps") else ""
+        readings = [c["id"] for c in t.get("claims", ()) if c.get("role") == "interpretation"
+                    and c.get("status") == "violated"]
+        extra += f", readings violated: {', '.join(readings)}" if readings else ""
         print(f"{t['id']:<12} {t['status'].upper():<14} ({t['eligible_instances']}/{t['instances']} instances"
-              f"{extra}{gaps})")
+              f"{extra})")
     objs = {(n, s.id): s for n, s in sections}
     for entry in doc.get("sections", []):
         sec = objs.get((entry["package"], entry["id"]))

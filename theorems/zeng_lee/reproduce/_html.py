@@ -12,6 +12,8 @@ from verifier.report import num_cell as _num
 from verifier.report import slug as _slug
 from verifier.report import table as _table
 
+from ._markdown import notes
+
 
 def reproduction_html(rep: Mapping[str, Any], figs: Mapping[str, str]) -> str:
     """The experiments section: protocol, choices, reductions, then per figure its plot, the paper's
@@ -64,22 +66,7 @@ def _certified_table(rows_in: Any) -> str:
 
 
 def _notes(ex: Mapping[str, Any]) -> str:
-    parts = []
-    for panel, sel in (ex.get("selection") or {}).items():
-        if sel.get("groups"):
-            lr = ", ".join(f"{k}: {v}" for k, v in sel["lr"].items())
-            text = (f"{_e(panel)}: {sel['runs']} runs in one program; selected lr ({_e(lr)}); weight decay > 0 "
-                    f"chosen in {sel['first_seed_wd_positive']}/{sel['groups']} first-seed selections")
-            if sel.get("reduced_grid_val_ratio_max") is not None:
-                text += (f"; at the first seed the reduced grid's best validation loss is "
-                         f"{sel['reduced_grid_val_ratio_median']:.3g}x (median), at most "
-                         f"{sel['reduced_grid_val_ratio_max']:.3g}x the full grid's")
-            parts.append(text)
-    for panel, pre in (ex.get("pretraining") or {}).items():
-        parts.append(f"{_e(panel)} pretraining: {_e(pre.get('steps'))} Adam steps per seed"
-                     + ("" if all(pre.get("reached", [])) else " (some seeds hit the step limit)"))
-    parts.append(f"{float(ex.get('seconds', 0)):.0f} s")
-    return "<p class='muted'>" + "; ".join(parts) + ".</p>"
+    return "<p class='muted'>" + _e(notes(ex)) + "</p>"
 
 
 def _observed(v: bool | None) -> str:

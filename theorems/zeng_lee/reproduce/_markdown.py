@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -9,7 +10,7 @@ def _g(x: Any) -> str:
     return "-" if x is None else f"{x:.2g}" if isinstance(x, float) else str(x)
 
 
-def _notes(ex: dict[str, Any]) -> str:
+def notes(ex: Mapping[str, Any]) -> str:
     """Grid selection, pretraining and time of one experiment, in one paragraph."""
     parts = []
     for panel, sel in (ex.get("selection") or {}).items():
@@ -59,7 +60,7 @@ def reproduction_markdown(doc: dict[str, Any], figures_dir: str = "figures") -> 
                 for c in ex["checks"]:
                     obs = {True: "yes", False: "**no**", None: "n/a"}[c["observed"]]
                     out.append(f"| {c['shape']} | {obs} | {c['detail']} | {c.get('criterion', '')} |")
-            out += ["", _notes(ex)]
+            out += ["", notes(ex)]
             if ex.get("certified"):
                 out += ["", "The construction's MSE in float64 and certified, same inputs, first seed:", "",
                         "| panel | frozen | R | float64 | certified | bits |", "|---|---|---|---|---|---|"]
