@@ -110,7 +110,7 @@ def print_summary(pairs: Sequence[tuple[Any, Any]]) -> None:
         for c in v.claims:
             w = c.worst
             side = f"  lhs={w.lhs} rhs={w.rhs}" if w is not None else ""
-            role = f" [{c.role} {c.label}]".rstrip() + "" if c.role != "statement" else ""
+            role = f" [{f'{c.role} {c.label}'.strip()}]" if c.role != "statement" else ""
             print(f"  {c.id:<28} {c.status:<14} evidence={c.evidence or '-':<9} n={c.instances}{side}{role}")
             if c.counterexample:
                 print(f"    counterexample: {c.counterexample.detail}")
