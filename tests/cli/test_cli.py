@@ -106,3 +106,17 @@ def test_cuda_float_level_runs_on_gpu() -> None:
                       claims=["optimum-attained"])
     assert v.claims[0].status == "holds"
     assert any(c.get("device", "").startswith("cuda") for c in v.contexts)
+
+
+def test_a_closed_stdout_stops_quietly() -> None:
+    """`verifier check ... | head`: the reader goes away; exit 141 (128 + SIGPIPE), no internal error."""
+    import os
+
+    r_fd, w_fd = os.pipe()
+    os.close(r_fd)
+    try:
+        r = subprocess.run([sys.executable, "-m", "verifier", "list"], stdout=w_fd, stderr=subprocess.PIPE,
+                           text=True, timeout=120)
+    finally:
+        os.close(w_fd)
+    assert r.returncode == 141 and "error" not in r.stderr.lower(), r.stderr

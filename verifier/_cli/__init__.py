@@ -9,6 +9,8 @@ Spec packages add sub-commands of their own (`SpecPackage.commands`).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import signal
 import sys
 import traceback
@@ -17,7 +19,7 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from verifier._cli import check, listing, report, search
-from verifier._cli._common import EXIT_INTERNAL, EXIT_USAGE, output_parser
+from verifier._cli._common import EXIT_INTERNAL, EXIT_PIPE, EXIT_USAGE, output_parser
 from verifier._errors import VerifierError
 from verifier._interrupt import clear_stop, request_stop
 
@@ -82,7 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             parser, runners = build_parser(argv)
             a = parser.parse_args(argv)
-            return int(runners[a.command](a, argv))
+            code = int(runners[a.command](a, argv))
+            sys.stdout.flush()  # inside the try: a reader that went away is handled below, not at exit
+            return code
         except VerifierError as e:
             if debug:
                 traceback.print_exc()
@@ -93,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("verifier: interrupted", file=sys.stderr)
             return 130
+        except BrokenPipeError:  # the reader went away (`verifier check ... | head`): stop quietly, like a shell tool
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_PIPE
         except RecursionError:
             print("verifier: error: input nested too deeply", file=sys.stderr)
             return EXIT_USAGE

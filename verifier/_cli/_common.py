@@ -20,6 +20,7 @@ from verifier._errors import UsageError
 EXIT = {"holds": 0, "not-applicable": 0, "violated": 1, "inconclusive": 3, "error": 4}
 EXIT_USAGE = 2
 EXIT_INTERNAL = 4
+EXIT_PIPE = 141  # 128 + SIGPIPE: stdout was closed by its reader
 
 
 def exit_code(statuses: Sequence[str]) -> int:
