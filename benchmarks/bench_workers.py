@@ -1,11 +1,16 @@
 """Search throughput on 1 and 2 (or more) dask workers: examples per second, and the speed-up.
 
-Each worker count runs the same campaign (`verifier search ID --workers N --time-budget T`): one
-seeded shard per worker, every shard with the whole budget, findings in one SQLite store. The
-rate is the examples of all shards over the campaign's wall time (the cluster's start-up is not
-counted; each worker count gets a fresh output folder, so nothing is replayed). One run each.
+Each worker count runs the same campaign (`verifier search ID --workers N --time-budget T`) on the
+same shards: by default as many seeded shards as the largest worker count, every shard with the
+whole budget, findings in one SQLite store. One worker runs the shards one after another, two run
+them side by side, so the work (seeds, instances, findings to shrink) is the same and the ratio
+measures the parallelism alone; `--shards 0` gives one shard per worker instead (then each worker
+count searches different seeds, whose examples cost differently). The rate is the examples of all
+shards over the campaign's wall time (the cluster's start-up is not counted; each worker count gets
+a fresh output folder, so nothing is replayed). One run each.
 
-Usage: python benchmarks/bench_workers.py [--theorem R-LIN] [--workers 1 2] [--time-budget 30] [--json PATH]
+Usage: python benchmarks/bench_workers.py [--theorem R-LIN] [--workers 1 2] [--time-budget 30] [--shards N]
+       [--json PATH]
 """
 
 from __future__ import annotations
@@ -47,11 +52,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--time-budget", type=float, default=30.0, help="seconds per shard")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--shards", type=int, default=None,
+                    help="shards for every worker count (default: the largest worker count; 0: one per worker)")
     ap.add_argument("--json", dest="json_path", help="write the figures here")
     a = ap.parse_args(argv)
     thm = get_theorem(a.theorem)
     rows = []
-    print(f"search throughput, {a.theorem}, {a.time_budget:g} s per shard, one shard per worker; one run each; "
+    shards = max(a.workers) if a.shards is None else a.shards
+    what = f"{shards} shards for every worker count" if shards else "one shard per worker"
+    print(f"search throughput, {a.theorem}, {a.time_budget:g} s per shard, {what}; one run each; "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'workers':>7} {'examples':>9} {'seconds':>8} {'examples/s':>11} {'speed-up':>9} {'worker cpu s':>12} "
           f"{'cpu/wall/worker':>15} {'examples/cpu s':>14}")
@@ -66,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
             c0 = _cpu(pids)
             t0 = time.monotonic()
             ((_t, res),) = search_campaign([thm], s, ClusterSpec(workers=w, scheduler=cluster.scheduler_address),
-                                           quiet=True)
+                                           shards=shards or None, quiet=True)
             wall = time.monotonic() - t0
             cpu = _cpu(pids) - c0
         rate = res.examples / res.seconds if res.seconds > 0 else 0.0
@@ -80,7 +89,8 @@ def main(argv: list[str] | None = None) -> None:
               f"{share:>15.2f} {res.examples / cpu if cpu else 0:>14.2f}", flush=True)
     if a.json_path:
         Path(a.json_path).write_text(json.dumps({"benchmark": "workers", "theorem": a.theorem,
-                                                 "time_budget": a.time_budget, "rows": rows,
+                                                 "time_budget": a.time_budget, "shards": shards or "per worker",
+                                                 "rows": rows,
                                                  "load_average": os.getloadavg()}, indent=1))
 
 
