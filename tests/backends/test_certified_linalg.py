@@ -303,3 +303,19 @@ def test_conversion_helpers() -> None:
     assert np.array_equal(cl.mid_to_numpy(cl.hstack([B])), a)
     with pytest.raises(ValueError):
         cl.arb_mat_from_numpy(np.array([[np.inf]]))
+
+
+def test_enclosures_account_for_non_orthogonal_factors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An approximate SVD whose U is scaled by c = 1 + 2^-7 and whose s is scaled to match leaves no
+    residual (U^T A V = diag(s) exactly): only the non-orthogonality g_U widens the enclosure, and it
+    must, or the lower ends (c s_i) lie above the true singular values."""
+    c = arb(1) + arb(2) ** -7
+    A = arb_mat([[3, 0], [0, 1]])
+
+    def scaled(M: arb_mat, prec: int) -> tuple[arb_mat, list[arb], arb_mat]:
+        return arb_mat([[c, 0], [0, c]]), [3 * c, 1 * c], arb_mat([[1, 0], [0, 1]])
+
+    monkeypatch.setattr(cl, "approx_svd", scaled)
+    monkeypatch.setattr(cl, "_CERTIFICATES", type(cl._CERTIFICATES)())
+    enc = cl.singular_value_enclosures(A, 128)
+    assert all(e.lower() <= true <= e.upper() for e, true in zip(enc, (3, 1), strict=True)), enc
