@@ -11,13 +11,12 @@ from hypothesis import strategies as st
 
 from verifier import exact_rank, get_theorem
 from verifier._search import _structured as sx
+from verifier._search._choosers import RandomChooser, RejectedError
 from verifier._search._proxy import SteeredRNG
 from verifier._search.strategies import (
     KINDS,
     InstanceConfig,
     MatrixPlan,
-    RandomChooser,
-    RejectedError,
     build_matrix,
     candidates,
     draw_candidate,

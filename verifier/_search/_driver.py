@@ -60,7 +60,7 @@ class _Driver:
         self.round_calls = 0
         self.errors = 0
         self.ranges = dict(search.ranges)
-        from verifier._search.strategies import CrossEntropy
+        from verifier._search._choosers import CrossEntropy
 
         self._uniform_rng = np.random.default_rng([search.s.seed, 11])
         self.ce = CrossEntropy()
@@ -89,7 +89,8 @@ class _Driver:
         from hypothesis import target
         from hypothesis.errors import UnsatisfiedAssumption
 
-        from verifier._search.strategies import HypothesisChooser, InstanceConfig, RejectedError, draw_candidate
+        from verifier._search._choosers import HypothesisChooser, RejectedError
+        from verifier._search.strategies import InstanceConfig, draw_candidate
 
         x = self.x
         generic = x.thm.generic_instances  # null-set structure would not refute such claims
@@ -230,7 +231,7 @@ class _Driver:
 
     def body(self, data: Any) -> None:
         """The Hypothesis test: one candidate; a certified counterexample raises its own exception."""
-        from verifier._search.strategies import HypothesisChooser
+        from verifier._search._choosers import HypothesisChooser
 
         self._tick()
         if self.cut is not None and self.round_calls >= self.cut and not self.x.found_in_round:
@@ -245,7 +246,7 @@ class _Driver:
     def run_uniform(self, n: int, adaptive: bool = False) -> bool:
         """Up to `n` examples of the same structures drawn at random without Hypothesis: uniformly,
         or (`adaptive`) from the cross-entropy learner's distributions; False when the search should end."""
-        from verifier._search.strategies import AdaptiveChooser, RandomChooser, RejectedError
+        from verifier._search._choosers import AdaptiveChooser, RandomChooser, RejectedError
 
         x = self.x
         stop = x.out.generated + n
