@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
-from verifier._backends._ballkit import rat_to_fmpq
+from verifier._backends._ballkit import arb_str, rat_to_fmpq, working_prec
+from verifier._backends._ballkit import to_fmpq as _fmpq
 from verifier._backends._base import Context, Decision
-from verifier._backends._certified import _fmpq, arb_str, working_prec
 from verifier._backends.linalg import _posteriori as post
 from verifier._backends.linalg import _svd as cl
 from verifier._errors import InstanceError, UsageError

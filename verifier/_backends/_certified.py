@@ -11,96 +11,29 @@ marked `exact`.
 from __future__ import annotations
 
 import contextlib
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
-import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
-from verifier._backends._algebraic import RealAlgebraic, TooComplex
+from verifier._backends._algebraic import TooComplex
+from verifier._backends._ballkit import Exact as _Exact
 from verifier._backends._ballkit import Keyed as _Keyed
+from verifier._backends._ballkit import alg as _alg
+from verifier._backends._ballkit import arb_str, rat_to_fmpq, working_prec
 from verifier._backends._ballkit import compare as _compare
 from verifier._backends._ballkit import exact_sv as _exact_sv
-from verifier._backends._ballkit import rat_to_fmpq
+from verifier._backends._ballkit import qsub as _qsub
+from verifier._backends._ballkit import shadow_small as _small
+from verifier._backends._ballkit import to_float as _to_float
+from verifier._backends._ballkit import to_fmpq as _fmpq
 from verifier._backends._base import Context, Decision
 from verifier._backends.linalg import _posteriori as post
 from verifier._backends.linalg import _svd as cl
 from verifier._errors import PrecisionExhausted, UsageError
 from verifier._matrix import RatMatrix
 from verifier._records import Comparison
-
-#: Exact shadows whose entries grow past this many bits are dropped (the balls still decide).
-_SHADOW_BITS = 4096
-
-
-@contextlib.contextmanager
-def working_prec(bits: int) -> Iterator[None]:
-    """Run a block at `bits` of precision and restore flint's previous precision afterwards."""
-    old = flint.ctx.prec
-    flint.ctx.prec = bits
-    try:
-        yield
-    finally:
-        flint.ctx.prec = old
-
-
-def arb_str(x: arb, digits: int = 20) -> tuple[str, str]:
-    """Midpoint and radius of a ball as decimal strings."""
-    mid = x.mid().str(digits, radius=False)
-    rad = x.rad().str(3, radius=False)
-    return mid, rad
-
-
-def _to_float(x: arb) -> float:
-    try:
-        return float(x.mid())
-    except (OverflowError, ValueError):
-        return float("nan")
-
-
-def _fmpq(x: Any) -> fmpq:
-    if isinstance(x, float):
-        return fmpq(*x.as_integer_ratio())
-    if isinstance(x, Fraction):
-        return fmpq(x.numerator, x.denominator)
-    return fmpq(x)
-
-
-class _Exact:
-    """Exact values of balls and matrices known to be exact, computed lazily, bounded in number.
-
-    Keys are object ids; each entry keeps its object alive, so an id is never reused while the
-    entry exists. Thunks are memoised; one that fails (singular inverse, too large) yields None.
-    """
-
-    def __init__(self, cap: int = 1024) -> None:
-        self._d: OrderedDict[int, list[Any]] = OrderedDict()
-        self.cap = cap
-
-    def put(self, obj: Any, thunk: Callable[[], Any]) -> Any:
-        self._d[id(obj)] = [obj, thunk, False, None]
-        self._d.move_to_end(id(obj))
-        while len(self._d) > self.cap:
-            self._d.popitem(last=False)
-        return obj
-
-    def get(self, obj: Any) -> Any:
-        e = self._d.get(id(obj))
-        if e is None or e[0] is not obj:
-            return None
-        if not e[2]:
-            e[2] = True
-            try:
-                e[3] = e[1]()
-            except (ZeroDivisionError, TooComplex, ValueError, OverflowError):
-                e[3] = None
-        return e[3]
-
-
-def _small(m: fmpq_mat) -> bool:
-    return all(int(x.p).bit_length() + int(x.q).bit_length() <= _SHADOW_BITS for x in m.entries())
 
 
 class CertifiedContext(Context):
@@ -482,15 +415,6 @@ class CertifiedContext(Context):
                 mf = {"<=": rv - lv, ">=": lv - rv, "==": -abs(lv - rv)}[cmp.relation]
             return [Decision(status, lm, rm, lr, rr, mf, None if cmp.tol is None else arb_str(tol)[0],
                              lv, relation=cmp.relation, rhs_value=rv, exact=exact)]
-
-
-def _qsub(a: fmpq_mat, r0: int, r1: int, c0: int, c1: int) -> fmpq_mat:
-    rows = a.tolist()
-    return fmpq_mat(max(r1 - r0, 0), max(c1 - c0, 0), [x for row in rows[r0:r1] for x in row[c0:c1]])
-
-
-def _alg(x: Any) -> RealAlgebraic:
-    return x if isinstance(x, RealAlgebraic) else RealAlgebraic.rational(fmpq(x))
 
 
 __all__ = ["CertifiedContext", "arb_str", "working_prec"]
