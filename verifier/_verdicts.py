@@ -156,9 +156,12 @@ class TheoremVerdict:
     errors: tuple[str, ...] = ()
 
     @property
-    def statement_status(self) -> Status:
-        """The verdict on the statement alone (claims of role "statement"), proof steps aside."""
-        return combine([c.status for c in self.claims if c.role == "statement"])
+    def statement_status(self) -> Status | None:
+        """The verdict on the statement alone (claims of role "statement"), proof steps aside; None
+        when no claim states it (a statement no finite check reaches, read only through its proof
+        steps and labelled interpretations): "not checked", never "not applicable"."""
+        stmt = [c.status for c in self.claims if c.role == "statement"]
+        return combine(stmt) if stmt else None
 
     @property
     def proof_gaps(self) -> tuple[str, ...]:

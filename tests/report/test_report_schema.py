@@ -43,3 +43,19 @@ def test_check_report_without_extras_validates(validator: jsonschema.Draft202012
     assert code in (0, 1, 3) and doc["theorems"][0]["statement_status"] in ("holds", "inconclusive")
     validator.validate(doc)
     assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_a_statement_no_claim_states_is_not_checked(validator: jsonschema.Draft202012Validator,
+                                                    tmp_path: Path) -> None:
+    """Lemma 5 (R-POLY) is checked only through labelled readings: its statement is "not checked"
+    (JSON null), never "not applicable" (which means no instance met a claim's precondition)."""
+    from verifier._cli import main
+
+    code = main(["check", "R-POLY", "--examples", "2", "--quiet", "--report", str(tmp_path)])
+    doc = json.loads((tmp_path / "report.json").read_text())
+    validator.validate(doc)
+    t = doc["theorems"][0]
+    assert code == 0 and t["status"] == "holds" and t["statement_status"] is None
+    page = (tmp_path / "report.html").read_text()
+    assert "NOT CHECKED" in page and "STATEMENT NOT CHECKED" in page and "NOT-APPLICABLE" not in page
+    assert "NOT CHECKED" in (tmp_path / "report.md").read_text()

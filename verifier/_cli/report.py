@@ -22,6 +22,7 @@ from verifier._cli._common import (
     write_json,
 )
 from verifier._errors import UsageError
+from verifier._report._kit import statement_of
 
 NAME = "report"
 HELP = "the whole report: checks, search tables and the packages' own sections"
@@ -171,7 +172,7 @@ def _summary(doc: dict[str, Any], out: Path, sections: Sequence[tuple[str, Any]]
     for t in doc.get("theorems", []):
         s = t.get("search")
         extra = f", search {s.get('examples', 0)} examples" if s and "examples" in s else ""
-        stmt = t.get("statement_status", t["status"])
+        stmt = statement_of(t)
         extra += f", statement {stmt.upper()}" if stmt != t["status"] else ""
         extra += f", proof gaps: {', '.join(t['proof_gaps'])}" if t.get("proof_gaps") else ""
         readings = [c["id"] for c in t.get("claims", ()) if c.get("role") == "interpretation"

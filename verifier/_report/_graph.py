@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from verifier._levels import rank
+from verifier._report._kit import statement_of
 
 # Fill colours by verdict; the evidence level picks the shade (stronger evidence, deeper colour).
 _SHADES = {
@@ -25,9 +26,11 @@ _SHADES = {
                      None: "#f3dc98"},
     "error": {None: "#6a3fb5"},
     "not-applicable": {None: "#eceff3"},
+    "not-checked": {None: "#ffffff"},
     "missing": {None: "#d9d9d9"},
 }
-_DARK_TEXT = {"#a9dcb9", "#6cc28a", "#f1a7a0", "#e8c25a", "#f3dc98", "#d9d9d9", "#d9a21b", "#e57368", "#eceff3"}
+_DARK_TEXT = {"#a9dcb9", "#6cc28a", "#f1a7a0", "#e8c25a", "#f3dc98", "#d9d9d9", "#d9a21b", "#e57368", "#eceff3",
+              "#ffffff"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,7 @@ def theorem_evidence(entry: dict[str, Any]) -> str | None:
     (a theorem holds only as strongly as its weakest claim was established)."""
     claims = [c for c in entry.get("claims", []) if c.get("role", "statement") == "statement"] or \
         entry.get("claims", [])
-    status = entry.get("statement_status", entry.get("status"))
+    status = statement_of(entry)
     if status == "violated":
         levels = [c["evidence"] for c in claims if c["status"] == "violated" and c.get("evidence")]
         return max(levels, key=rank) if levels else None
@@ -70,7 +73,7 @@ def dependency_graph(doc: dict[str, Any]) -> Any:
         g.add_node(tid)
         for dep in t.get("depends_on", []):
             g.add_edge(dep, tid)
-    violated = {tid for tid, t in entries.items() if t.get("statement_status", t.get("status")) == "violated"}
+    violated = {tid for tid, t in entries.items() if statement_of(t) == "violated"}
     for tid in g.nodes:
         t = entries.get(tid)
         anc = nx.ancestors(g, tid)
@@ -78,7 +81,7 @@ def dependency_graph(doc: dict[str, Any]) -> Any:
         if t is None:
             g.nodes[tid]["node"] = Node(tid, "not in this report", "missing", None, flagged)
         else:
-            status = t.get("statement_status", t.get("status", "inconclusive"))
+            status = statement_of(t)
             g.nodes[tid]["node"] = Node(tid, t.get("title", ""), status, theorem_evidence(t), flagged,
                                         tuple(t.get("proof_gaps", ())))
     return g
@@ -136,7 +139,8 @@ def graph_svg(doc: dict[str, Any]) -> str:
         fg = "#111" if node.fill in _DARK_TEXT else "#fff"
         border = ' stroke="#b3261e" stroke-width="3" stroke-dasharray="5 3"' if node.flagged_by else \
             ' stroke="#e07b00" stroke-width="3"' if node.proof_gaps else ' stroke="#333" stroke-width="1"'
-        label = node.status.upper() if node.status != "missing" else "NOT CHECKED"
+        label = {"missing": "NOT IN THIS REPORT", "not-checked": "STATEMENT NOT CHECKED"}.get(node.status,
+                                                                                           node.status.upper())
         ev = f" · {node.evidence}" if node.evidence else ""
         title = html.escape(f"{node.id}: {node.title}" +
                             (f" (depends on violated {', '.join(node.flagged_by)})" if node.flagged_by else ""))

@@ -24,6 +24,7 @@ from verifier._report._kit import (
     finding_html,
     num_cell,
     slug,
+    statement_of,
     status_badge,
     table,
 )
@@ -68,7 +69,7 @@ def _claims_table(t: dict[str, Any], claims: list[dict[str, Any]]) -> str:
 
 def _audit_table(t: dict[str, Any], steps: list[dict[str, Any]]) -> str:
     """The proof audit: each step of the proof as printed, its verdict, and whether it is a gap."""
-    stmt = t.get("statement_status", t.get("status"))
+    stmt = statement_of(t)
     rows = []
     for c in steps:
         gap = c["status"] == "violated" and stmt != "violated"
@@ -178,7 +179,7 @@ def _theorem(t: dict[str, Any], flagged: tuple[str, ...]) -> str:
     stmt = [c for c in t["claims"] if c.get("role", "statement") != "step"]
     steps = [c for c in t["claims"] if c.get("role") == "step"]
     gaps = t.get("proof_gaps") or []
-    verdicts = (f"statement {status_badge(t.get('statement_status', t['status']))}"
+    verdicts = (f"statement {status_badge(statement_of(t))}"
                 + (f" · proof gaps: {escape(', '.join(gaps))}" if gaps else "")) if steps else ""
     params = ", ".join(f"<code>{escape(p['name'])}</code>" + (f" ({escape(p['description'])})" if p.get("description")
                                                                else "") for p in t.get("parameters", []))
@@ -202,6 +203,17 @@ def _theorem(t: dict[str, Any], flagged: tuple[str, ...]) -> str:
 # the page
 
 
+def _source_cell(t: dict[str, Any]) -> str:
+    """Number and page, then the work's first segment (its authors, typically), the whole source as a tooltip."""
+    rec = t.get("source_record") or {}
+    if not rec.get("number"):
+        return escape(t.get("source", ""))
+    where = rec["number"] + (f", p. {rec['page']}" if rec.get("page") else "")
+    who = (rec.get("citation") or "").split(", ")[0][:40]
+    return (f'<span title="{escape(t.get("source", ""))}">{escape(where)}'
+            + (f"<br><small>{escape(who)}</small>" if who else "") + "</span>")
+
+
 def _summary(doc: dict[str, Any], flags: Mapping[str, tuple[str, ...]]) -> str:
     rows = []
     for t in doc.get("theorems", []):
@@ -215,8 +227,8 @@ def _summary(doc: dict[str, Any], flags: Mapping[str, tuple[str, ...]]) -> str:
         fl = f' <span class="flag" title="depends on a violated result">⚠ {escape(", ".join(flags[t["id"]]))}</span>' \
             if flags.get(t["id"]) else ""
         rows.append([f'<a href="#thm-{escape(slug(t["id"]))}">{escape(t["id"])}</a>', escape(t["title"]),
-                     status_badge(t.get("statement_status", t["status"])) + fl, evidence_badge(theorem_evidence(t)),
-                     escape((t.get("source_record") or {}).get("number") or t.get("source", "")), escape(summ),
+                     status_badge(statement_of(t)) + fl, evidence_badge(theorem_evidence(t)),
+                     _source_cell(t), escape(summ),
                      num_cell(f"{t.get('eligible_instances', 0)}/{t.get('instances', 0)}"),
                      num_cell(float((t.get("timings") or {}).get("total", 0)), ".1f")])
     return table(["result", "title", "statement", "evidence", "source", "claims", "instances", "seconds"], rows)
@@ -329,8 +341,9 @@ def render_html(doc: dict[str, Any], figures: Mapping[str, str] | None = None,
         '<section id="graph"><h2>Dependency graph</h2>',
         f'<div class="graph">{svg}</div>' if svg else "<p class='muted'>No results.</p>",
         "<p class='muted'>Arrows point from a result to the results that use it. Fill: verdict (green holds, red "
-        "violated, amber inconclusive, grey not in this report); a deeper shade means stronger evidence; a dashed red "
-        "border flags a result one of whose dependencies was violated.</p></section>",
+        "violated, amber inconclusive, grey not in this report, white: no claim states the result, only its "
+        "proof steps and labelled readings are checked); a deeper shade means stronger evidence; an orange border "
+        "marks proof gaps; a dashed red border flags a result one of whose dependencies was violated.</p></section>",
         '<section id="theorems"><h2>Results</h2>',
         *(_theorem(t, flags.get(t["id"], ())) for t in doc.get("theorems", [])),
         "</section>",

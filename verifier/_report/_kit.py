@@ -42,6 +42,7 @@ code.tex { background: #fff6e0; padding: 0 3px; border-radius: 3px; }
   letter-spacing: .03em; white-space: nowrap; border: 1px solid transparent; vertical-align: 1px; }
 .st-holds { background: #1b7f3b; color: #fff; } .st-violated { background: #b3261e; color: #fff; }
 .st-inconclusive { background: #e8b21c; color: #222; } .st-not-run { background: #d9d9d9; color: #333; }
+.st-not-checked { background: #fff; color: #555; border: 1px dashed #999; }
 .st-necessary, .st-refuted { background: #6a3fb5; color: #fff; }
 .st-not-shown-necessary, .st-not-refuted { background: #ece7f6; color: #3b2a63; border-color: #c9bde6; }
 .ev-exact { background: #12355b; color: #fff; } .ev-certified { background: #2d6fb7; color: #fff; }
@@ -73,7 +74,20 @@ def slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-").lower() or "x"
 
 
+def statement_of(t: dict[str, Any]) -> str:
+    """A theorem entry's statement verdict for display: "not-checked" where no claim states it
+    (JSON null), the overall status for documents older than the field."""
+    if "statement_status" not in t:
+        return str(t.get("status", "inconclusive"))
+    return t["statement_status"] or "not-checked"
+
+
+_NOT_CHECKED = "no claim states it: only its proof steps and labelled readings are checked"
+
+
 def status_badge(status: str | None) -> str:
+    if status == "not-checked":
+        return f'<span class="badge st-not-checked" title="{_NOT_CHECKED}">NOT CHECKED</span>'
     s = status or "not-run"
     return f'<span class="badge st-{slug(s)}">{escape(s.upper())}</span>'
 

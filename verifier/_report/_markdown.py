@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from verifier._report._kit import statement_of
+
 _BADGE = {"holds": "HOLDS", "violated": "VIOLATED", "inconclusive": "INCONCLUSIVE", "error": "ERROR",
-          "not-applicable": "NOT APPLICABLE"}
+          "not-applicable": "NOT APPLICABLE",
+          "not-checked": "NOT CHECKED (no claim states it; steps and readings only)"}
 
 
 def _side(v: str | None, r: str | None) -> str:
@@ -82,7 +85,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
             "",
             f"## {t['id']}: {t['title']}",
             "",
-            f"**Status: {_BADGE[t['status']]}** (statement: {_BADGE[t.get('statement_status', t['status'])]}"
+            f"**Status: {_BADGE[t['status']]}** (statement: {_BADGE[statement_of(t)]}"
             + (f"; proof gaps: {', '.join(t['proof_gaps'])}" if t.get("proof_gaps") else "") + f"). "
             f"Source: {t['source']}.",
             "",

@@ -55,7 +55,7 @@ def fold_search(doc: dict[str, Any]) -> None:
             statuses.append("error")
         t["status"] = combine(statuses)
         stmt = [c["status"] for c in t["claims"] if c.get("role", "statement") == "statement"]
-        t["statement_status"] = combine(stmt)
+        t["statement_status"] = combine(stmt) if stmt else None
         t["proof_gaps"] = [] if t["statement_status"] == "violated" else [
             c["id"] for c in t["claims"] if c.get("role") == "step" and c["status"] == "violated"]
     doc["status"] = combine([t["status"] for t in doc.get("theorems", [])]) if doc.get("theorems") else doc["status"]
