@@ -95,8 +95,11 @@ def test_console_summary_separates_the_statement_from_steps_and_readings(capsys,
                          {**_claim("literal", "violated", "exact"), "role": "interpretation"}]
     false = _theorem("FALSE", "violated", [])
     false["statement_status"] = "violated"
-    _summary(_doc(gap, reading, false), tmp_path, [])
+    unstated = _theorem("UNSTATED", "holds", [])
+    unstated["statement_status"] = None
+    _summary(_doc(gap, reading, false, unstated), tmp_path, [])
     lines = {ln.split()[0]: ln for ln in capsys.readouterr().out.splitlines() if ln[:1].isupper()}
     assert "statement HOLDS" in lines["GAP"] and "proof gaps: S1" in lines["GAP"]
     assert "statement HOLDS" in lines["READ"] and "readings violated: literal" in lines["READ"]
     assert "statement" not in lines["FALSE"].split("(", 1)[1] and "VIOLATED" in lines["FALSE"]
+    assert "HOLDS" in lines["UNSTATED"] and "statement NOT CHECKED" in lines["UNSTATED"]

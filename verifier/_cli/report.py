@@ -173,7 +173,7 @@ def _summary(doc: dict[str, Any], out: Path, sections: Sequence[tuple[str, Any]]
         s = t.get("search")
         extra = f", search {s.get('examples', 0)} examples" if s and "examples" in s else ""
         stmt = statement_of(t)
-        extra += f", statement {stmt.upper()}" if stmt != t["status"] else ""
+        extra += f", statement {stmt.upper().replace('NOT-CHECKED', 'NOT CHECKED')}" if stmt != t["status"] else ""
         extra += f", proof gaps: {', '.join(t['proof_gaps'])}" if t.get("proof_gaps") else ""
         readings = [c["id"] for c in t.get("claims", ()) if c.get("role") == "interpretation"
                     and c.get("status") == "violated"]
