@@ -36,3 +36,13 @@ def test_float_decisions_are_batched_on_the_device() -> None:
     decs = ctx.decide(Comparison("x", lhs, "<=", torch.tensor(2.0, dtype=torch.float64)))
     assert [d.status for d in decs] == ["holds", "holds", "fails"]
     assert [d.lhs_value for d in decs] == [1.0, 2.0, 3.0] and decs[2].margin == -1.0
+
+
+def test_sizes_get_the_checks_an_instance_file_gets(tmp_path: Path) -> None:
+    """--sizes is validated like an instance file's parameters: memory first (one line, exit 2, at
+    once), and the spec's own constraints."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VERIFIER_MEMORY_GIB": "1"}
+    r = subprocess.run([sys.executable, "-m", "verifier", "check", "R-LIN", "--sizes", "D=2048,L=4"],
+                       capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert r.returncode == 2 and "GiB" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

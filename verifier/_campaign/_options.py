@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from verifier._campaign._cluster import ClusterSpec
-from verifier._errors import UsageError
+from verifier._errors import InstanceError, UsageError
+from verifier._instances import check_parameters
 
 #: Largest size a `--sizes` parameter may ask for (beyond it a check cannot finish on one machine).
 MAX_SIZE = 4096
@@ -78,6 +79,10 @@ def sized_instances(thm: Any, sizes: Sequence[tuple[tuple[str, int], ...]], exam
             rng = np.random.default_rng([seed, j, k])
             drawn: Mapping[str, int] = thm.generate(np.random.default_rng([seed, j, k, 1]), index=k).parameters
             params = {**drawn, **size}
+            try:  # what an instance file gets: ranges, the spec's constraints, the memory they imply
+                check_parameters(thm, params)
+            except InstanceError as e:
+                raise UsageError(f"--sizes {size}: {e}") from None
             try:
                 out.append(thm.generate(rng, index=k, params=params))
             except (KeyError, ValueError, IndexError) as e:
