@@ -204,45 +204,35 @@ def parts(ctx: Any, b: Any, blocks: Blocks, ranks: Sequence[int], output_relu: b
 
 # -- the printed constants --------------------------------------------------------------------
 
-def z_bound(ctx: Any, p: Parts, i: int, input_size: Any) -> Any:
-    """input_size prod_{j<=i} ||Wbar_j||_F + sum_{j<=i} prod_{k=j+1..i-1} ||Wbar_k||_F ||bbar_j||_2
-    (beta's term for index i, with the printed product bounds; i = 0 gives input_size)."""
-    term = input_size
-    for j in range(1, i + 1):
+def _chain(p: Parts, head: Any, last: int, i: int) -> Any:
+    """head prod_{j<=last} ||Wbar_j||_F + sum_{j<=last} prod_{k=j+1..i-1} ||Wbar_k||_F ||bbar_j||_2: the shape
+    every printed bound on E||zbar|| takes (they differ in the head and in where the products stop)."""
+    term = head
+    for j in range(1, last + 1):
         term = term * p.fro[j - 1]
-    for j in range(1, i + 1):
+    for j in range(1, last + 1):
         t = p.bnorm[j - 1]
         for k in range(j + 1, i):
             t = t * p.fro[k - 1]
         term = term + t
     return term
+
+
+def z_bound(ctx: Any, p: Parts, i: int, input_size: Any) -> Any:
+    """input_size prod_{j<=i} ||Wbar_j||_F + sum_{j<=i} prod_{k=j+1..i-1} ||Wbar_k||_F ||bbar_j||_2
+    (beta's term for index i, with the printed product bounds; i = 0 gives input_size)."""
+    return _chain(p, input_size, i, i)
 
 
 def t8_bound(ctx: Any, p: Parts, i: int) -> Any:
     """T8's right side for E||zbar_{i-1}||: prod_{j<=i-1} ||Wbar_j||_F E||x|| + sum_{j<=i-1}
     prod_{k=j+1..i-1} ||Wbar_k||_F ||bbar_j|| (the product runs to i-1, one further than beta's term i-1)."""
-    term = p.mean_x
-    for j in range(1, i):
-        term = term * p.fro[j - 1]
-    for j in range(1, i):
-        t = p.bnorm[j - 1]
-        for k in range(j + 1, i):
-            t = t * p.fro[k - 1]
-        term = term + t
-    return term
+    return _chain(p, p.mean_x, i - 1, i)
 
 
 def t10_lhs(ctx: Any, p: Parts, i: int, input_size: Any) -> Any:
     """T10's left side: T8's right side with sqrt(||Sigma||_F) for E||x||."""
-    term = input_size
-    for j in range(1, i):
-        term = term * p.fro[j - 1]
-    for j in range(1, i):
-        t = p.bnorm[j - 1]
-        for k in range(j + 1, i):
-            t = t * p.fro[k - 1]
-        term = term + t
-    return term
+    return _chain(p, input_size, i - 1, i)
 
 
 def beta(ctx: Any, p: Parts, input_size: Any) -> Any:
