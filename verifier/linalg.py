@@ -7,8 +7,7 @@ python-flint with it) on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from verifier._lazy import lazy_exports
 
 _NAMES = {
     "all_nonsingular": "verifier._backends.linalg._assume",
@@ -26,20 +25,9 @@ _NAMES = {
     "lowrank_ball": "verifier._backends.linalg._lowrank",
     "smin_of_sum_with_lowrank": "verifier._backends.linalg._lowrank",
     "approx_svd": "verifier._backends.linalg._svd",
-    "working_prec": "verifier._backends._certified",
-    "arb_str": "verifier._backends._certified",
+    "working_prec": "verifier._backends._ballkit",
+    "arb_str": "verifier._backends._ballkit",
 }
 
 __all__ = sorted(_NAMES)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _NAMES:
-        raise AttributeError(f"module 'verifier.linalg' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_NAMES[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES, globals())
