@@ -21,7 +21,7 @@ from theorems.zeng_lee import lemma7
 from theorems.zeng_lee._common import PAPER, product
 from theorems.zeng_lee.lin_instances import MODES, linear_instance
 from theorems.zeng_lee.models.linear import adapted_weights, lora_witness
-from theorems.zeng_lee.models.probes import linear_lora_probes
+from theorems.zeng_lee.models.probes import linear_lora_probes, np_product
 from theorems.zeng_lee.r_lin_steps import STEP_LEVELS, STEPS, parts
 from verifier import (
     Assumption,
@@ -236,13 +236,6 @@ def refute_exact(inst: Instance) -> Refutation | None:
     return None
 
 
-def _np_prod(ws: list[np.ndarray], d: int) -> np.ndarray:
-    out = np.eye(d)
-    for w in ws:
-        out = w @ out
-    return out
-
-
 def probes(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
     """Gradient-descent adapters, a random adapter set and the float64 construction perturbed by 1e-3.
 
@@ -256,12 +249,12 @@ def probes(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
     warm: list[tuple[np.ndarray, np.ndarray] | None] | None = []
     with np.errstate(all="ignore"):
         try:
-            e = inst.matrices["Wbar"].to_numpy() - _np_prod(ws, d)
+            e = inst.matrices["Wbar"].to_numpy() - np_product(ws, d)
             _u, _s, vt = np.linalg.svd(e)
             partial = np.eye(d)
             for l in range(big_l):
                 cols = vt[l * r : (l + 1) * r].T
-                later = _np_prod(ws[l + 1 :], d)
+                later = np_product(ws[l + 1 :], d)
                 bm = np.zeros((d, r))
                 am = np.zeros((r, d))
                 if cols.shape[1]:

@@ -20,7 +20,7 @@ from theorems.zeng_lee._common import PAPER, product
 from theorems.zeng_lee.lemma7 import error_matrix
 from theorems.zeng_lee.lin_instances import MODES, linear_instance
 from theorems.zeng_lee.models.linear import adapted_weights, lora_adapters
-from theorems.zeng_lee.models.probes import linear_lora_probes
+from theorems.zeng_lee.models.probes import linear_lora_probes, np_product
 from theorems.zeng_lee.r_lin_steps import STEP_LEVELS, invertible_claim, parts, rank_claim, step, sum_claim
 from verifier import (
     Assumption,
@@ -149,19 +149,12 @@ def _rank_e(inst: Instance) -> int:
     return exact_rank(error_matrix(tuple(inst.matrices["W"]), inst.matrices["Wbar"]))
 
 
-def _np_prod(ws: list[np.ndarray], d: int) -> np.ndarray:
-    out = np.eye(d)
-    for w in ws:
-        out = w @ out
-    return out
-
-
 def probes(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
     """The float64 construction perturbed by 1e-3, two random adapter sets with the per-layer ranks,
     and (where every R_l >= 1) one short descent at rank min R_l."""
     d, ranks = inst.p("D"), _ranks(inst)
     ws = [w.to_numpy() for w in inst.matrices["W"]]
-    e = inst.matrices["Wbar"].to_numpy() - _np_prod(ws, d)
+    e = inst.matrices["Wbar"].to_numpy() - np_product(ws, d)
     vt = np.linalg.svd(e)[2]
     sets, warm, partial, start = [], [], np.eye(d), 0
     for l, r in enumerate(ranks):
@@ -169,7 +162,7 @@ def probes(inst: Instance, rng: np.random.Generator) -> dict[str, Any]:
         start += r
         bm, am = np.zeros((d, r)), np.zeros((r, d))
         if cols.shape[1]:
-            bm[:, :cols.shape[1]] = np.linalg.solve(_np_prod(ws[l + 1:], d), e @ cols)
+            bm[:, :cols.shape[1]] = np.linalg.solve(np_product(ws[l + 1:], d), e @ cols)
             am[:cols.shape[1]] = cols.T @ np.linalg.inv(partial)
         warm.append((bm * (1 + 1e-3 * rng.standard_normal(bm.shape)), am))
         partial = (ws[l] + bm @ am) @ partial

@@ -15,6 +15,14 @@ import numpy as np
 from verifier import RatMatrix
 
 
+def np_product(ws: Sequence[np.ndarray], d: int) -> np.ndarray:
+    """W_L ... W_1 in float64 (the d x d identity for no layers): the float side of the probes' constructions."""
+    out = np.eye(d)
+    for w in ws:
+        out = w @ out
+    return out
+
+
 def _residual(ws, bs, as_, wbar):  # type: ignore[no-untyped-def]
     out = None
     for w, b, a in zip(ws, bs, as_, strict=True):
