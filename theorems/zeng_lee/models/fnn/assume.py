@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from theorems.zeng_lee.models.fnn.lowrank import truncated_svd
 from theorems.zeng_lee.models.fnn.model import Blocks
 from verifier import AssumptionResult, RatMatrix, exact_product
 from verifier.linalg import all_nonsingular, lowrank_corrections_nonsingular
@@ -55,18 +56,13 @@ def lowrank_smin(ctx: Any, q: Any, e: Any, r: int) -> Any:
     if ctx.level == "float":
         import torch
 
-        u, s, vh = torch.linalg.svd(e.to(ctx.compute))
-        low = (u[..., :, :r] * s[..., None, :r]) @ vh[..., :r, :]
+        low = truncated_svd(ctx, e.to(ctx.compute), r)
         return torch.linalg.svdvals(q.to(ctx.compute) + low)[..., -1]
     if ctx.level == "mp":
         from mpmath import mp
 
-        with mp.workdps(ctx.dps):
-            u, s, v = mp.svd_r(e)
-            low = mp.zeros(d, d)
-            for k in range(min(r, d)):
-                low += s[k] * u[:, k] * v[k, :]
-            return ctx.sv(q + low, d)
+        with mp.workdps(ctx.dps):  # the sum too, at the context's digits
+            return ctx.sv(q + truncated_svd(ctx, e, r), d)
     raise ValueError("best low-rank approximations are irrational: exact arithmetic cannot evaluate LR_r")
 
 

@@ -121,21 +121,8 @@ class LowRank:
 def lowrank(ctx: Any, b: Any, e: Any, r: int, prefix: str = "svd") -> LowRank:
     """LR_r(E) for the bound instance(s); `e` is E in ctx, computed from the instance's matrices."""
     d = ctx.shape(e)[0]
-    if ctx.level == "float":
-        import torch
-
-        u, s, vh = torch.linalg.svd(e)
-        k = min(r, d)
-        return LowRank((u[..., :, :k] * s[..., None, :k]) @ vh[..., :k, :], 0.0, False)
-    if ctx.level == "mp":
-        from mpmath import mp
-
-        with mp.workdps(ctx.dps):
-            u, s, v = mp.svd_r(e)
-            low = mp.zeros(d, d)
-            for k in range(min(r, d)):
-                low += s[k] * u[:, k] * v[k, :]
-        return LowRank(low, 0, False)
+    if ctx.level in ("float", "mp"):
+        return LowRank(truncated_svd(ctx, e, r), 0.0 if ctx.level == "float" else 0, False)
     inst = b.instances[0]
     ex = _exact_lowrank(inst, r, prefix)
     if ex is not None:
@@ -154,6 +141,26 @@ def lowrank(ctx: Any, b: Any, e: Any, r: int, prefix: str = "svd") -> LowRank:
         rad = delta.upper()
         ball = arb_mat(d, d, [arb(x.mid(), rad) for x in low.entries()])
     return LowRank(ball, delta, False)
+
+
+def truncated_svd(ctx: Any, e: Any, r: int) -> Any:
+    """The rank-min(r, d) truncated SVD of the square `e` in float (torch, batched, as `e` is given) or mp
+    (at the context's digits)."""
+    d = ctx.shape(e)[0]
+    if ctx.level == "float":
+        import torch
+
+        u, s, vh = torch.linalg.svd(e)
+        k = min(r, d)
+        return (u[..., :, :k] * s[..., None, :k]) @ vh[..., :k, :]
+    from mpmath import mp
+
+    with mp.workdps(ctx.dps):
+        u, s, v = mp.svd_r(e)
+        low = mp.zeros(d, d)
+        for k in range(min(r, d)):
+            low += s[k] * u[:, k] * v[k, :]
+    return low
 
 
 def _exact_lowrank(inst: Any, r: int, prefix: str) -> RatMatrix | None:
