@@ -13,7 +13,9 @@ Use them in your own property tests:
 
 Matrices are `RatMatrix` (exact rationals) of a drawn structure: zero, identity, signed
 permutation, small integers, exact rank, exact singular spectrum (ties, gaps, clusters, chosen
-conditioning), identity blocks or sparse; Hypothesis shrinks structure before values.
+conditioning), identity blocks or sparse; Hypothesis shrinks structure before values. The exact
+building blocks are public too: `householder(v)` (a rational orthogonal reflection of an integer
+vector) and `signed_permutation(perm, signs)`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from verifier._search._structured import householder as householder
+from verifier._search._structured import signed_permutation as signed_permutation
 from verifier._search.strategies import KINDS as KINDS
 from verifier._search.strategies import MatrixPlan as MatrixPlan
 from verifier._search.strategies import build_matrix as build_matrix
@@ -50,7 +54,8 @@ def instances(thm: Theorem, *, enforce: Sequence[str] | None = None, ranges: Map
     return _composite(lambda ch: draw_candidate(ch, thm, cfg).instances[0])
 
 
-__all__ = ["KINDS", "MatrixPlan", "build_matrix", "instances", "matrices", "matrix_plans", "parameters", "spectra"]
+__all__ = ["KINDS", "MatrixPlan", "build_matrix", "householder", "instances", "matrices", "matrix_plans", "parameters",
+           "signed_permutation", "spectra"]
 
 
 def __dir__() -> list[Any]:

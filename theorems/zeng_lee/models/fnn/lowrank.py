@@ -21,16 +21,7 @@ from typing import Any
 import numpy as np
 
 from verifier import InstanceError, PrecisionExhausted, RatMatrix, exact_product, exact_rank
-
-
-def householder(v: Sequence[int]) -> RatMatrix:
-    """I - 2 v v^T / (v^T v): a rational orthogonal reflection."""
-    n = sum(x * x for x in v)
-    if n == 0:
-        raise ValueError("a Householder vector must be non-zero")
-    d = len(v)
-    return RatMatrix(d, d, tuple(Fraction(int(i == j)) - Fraction(2 * v[i] * v[j], n)
-                                 for i in range(d) for j in range(d)))
+from verifier.strategies import householder
 
 
 def rational_orthogonal(rng: np.random.Generator, d: int, reflections: int = 2) -> RatMatrix:
@@ -177,5 +168,5 @@ def exact_lowrank(inst: Any, r: int, prefix: str = "svd") -> RatMatrix | None:
     return _exact_lowrank(inst, r, prefix)
 
 
-__all__ = ["LowRank", "RationalSVD", "error_matrix", "error_svd", "exact_lowrank", "householder", "lowrank",
+__all__ = ["LowRank", "RationalSVD", "error_matrix", "error_svd", "exact_lowrank", "lowrank",
            "rational_orthogonal"]
