@@ -204,11 +204,18 @@ def fig_linear(res: dict[str, Any], s: ReproduceSettings) -> dict[str, Any]:
         c, g = _get(res, "construction", kind), _get(res, "lora", kind)
         if c and g:
             ex["checks"].append(chk.tracks(f"{label}, {kind}", c, g, res["threshold"]))
+    ex["checks"] += _pretrained_checks(res, label)
+    return ex
+
+
+def _pretrained_checks(res: dict[str, Any], label: str) -> list[Any]:
+    """Fig. 1's "pretrained frozen models need less rank", for the construction and gradient descent."""
+    out = []
     for method, what in (("construction", "construction"), ("lora", "gradient descent")):
         r, p = _get(res, method, "random"), _get(res, method, "pretrained")
         if r and p:
-            ex["checks"].append(chk.pretrained_less(label, r, p, res["threshold"], what))
-    return ex
+            out.append(chk.pretrained_less(label, r, p, res["threshold"], what))
+    return out
 
 
 def fig_fnn(results: Sequence[dict[str, Any]], s: ReproduceSettings) -> dict[str, Any]:
@@ -225,10 +232,7 @@ def fig_fnn(results: Sequence[dict[str, Any]], s: ReproduceSettings) -> dict[str
             if c and g:
                 ex["checks"].append(chk.gd_better_small(f"{label}, {kind}", c, g, res["threshold"]))
                 ex["checks"].append(chk.large_rank(f"{label}, {kind}", c, g))
-        for method, what in (("construction", "construction"), ("lora", "gradient descent")):
-            r, p = _get(res, method, "random"), _get(res, method, "pretrained")
-            if r and p:
-                ex["checks"].append(chk.pretrained_less(label, r, p, res["threshold"], what))
+        ex["checks"] += _pretrained_checks(res, label)
     return ex
 
 
