@@ -6,7 +6,7 @@ replay commands, `verifier._report` turns verdicts into JSON, Markdown and HTML.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -157,18 +157,27 @@ class TheoremVerdict:
 
     @property
     def statement_status(self) -> Status | None:
-        """The verdict on the statement alone (claims of role "statement"), proof steps aside; None
-        when no claim states it (a statement no finite check reaches, read only through its proof
-        steps and labelled interpretations): "not checked", never "not applicable"."""
-        stmt = [c.status for c in self.claims if c.role == "statement"]
-        return combine(stmt) if stmt else None
+        """The verdict on the statement alone (see `statement_and_gaps`)."""
+        return statement_and_gaps((c.id, c.role, c.status) for c in self.claims)[0]
 
     @property
     def proof_gaps(self) -> tuple[str, ...]:
-        """Steps violated while the statement is not: gaps in the proof, not a false statement."""
-        if self.statement_status == "violated":
-            return ()
-        return tuple(c.id for c in self.claims if c.role == "step" and c.status == "violated")
+        """Steps violated while the statement is not (see `statement_and_gaps`)."""
+        return statement_and_gaps((c.id, c.role, c.status) for c in self.claims)[1]
+
+
+def statement_and_gaps(claims: Iterable[tuple[str, str, str]]) -> tuple[Status | None, tuple[str, ...]]:
+    """From each claim's (id, role, status): the verdict on the statement alone (claims of role
+    "statement", proof steps aside; None when no claim states it, a statement no finite check reaches,
+    read only through its proof steps and labelled interpretations: "not checked", never "not
+    applicable"), and the proof gaps (steps violated while the statement is not: gaps in the proof,
+    not a false statement)."""
+    claims = list(claims)
+    stmt = [status for _id, role, status in claims if role == "statement"]
+    verdict = combine(stmt) if stmt else None
+    if verdict == "violated":
+        return verdict, ()
+    return verdict, tuple(cid for cid, role, status in claims if role == "step" and status == "violated")
 
 
 def combine(statuses: Sequence[str]) -> Status:
@@ -184,4 +193,4 @@ def combine(statuses: Sequence[str]) -> Status:
 
 
 __all__ = ["STATUS_ORDER", "CheckSettings", "ClaimVerdict", "Counterexample", "InstanceOutcome", "TheoremVerdict",
-           "combine"]
+           "combine", "statement_and_gaps"]

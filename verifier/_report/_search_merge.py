@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifier._verdicts import combine
+from verifier._verdicts import combine, statement_and_gaps
 
 
 def merge_analyses(plain: dict[str, Any] | None, analysis: dict[str, Any] | None) -> dict[str, Any]:
@@ -54,10 +54,8 @@ def fold_search(doc: dict[str, Any]) -> None:
         if t.get("errors"):
             statuses.append("error")
         t["status"] = combine(statuses)
-        stmt = [c["status"] for c in t["claims"] if c.get("role", "statement") == "statement"]
-        t["statement_status"] = combine(stmt) if stmt else None
-        t["proof_gaps"] = [] if t["statement_status"] == "violated" else [
-            c["id"] for c in t["claims"] if c.get("role") == "step" and c["status"] == "violated"]
+        stmt, gaps = statement_and_gaps((c["id"], c.get("role", "statement"), c["status"]) for c in t["claims"])
+        t["statement_status"], t["proof_gaps"] = stmt, list(gaps)
     doc["status"] = combine([t["status"] for t in doc.get("theorems", [])]) if doc.get("theorems") else doc["status"]
 
 
