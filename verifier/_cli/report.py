@@ -22,7 +22,7 @@ from verifier._cli._common import (
     write_json,
 )
 from verifier._errors import UsageError
-from verifier._report._kit import statement_of
+from verifier._report._kit import statement_of, status_text
 
 NAME = "report"
 HELP = "the whole report: checks, search tables and the packages' own sections"
@@ -173,7 +173,7 @@ def _summary(doc: dict[str, Any], out: Path, sections: Sequence[tuple[str, Any]]
         s = t.get("search")
         extra = f", search {s.get('examples', 0)} examples" if s and "examples" in s else ""
         stmt = statement_of(t)
-        extra += f", statement {stmt.upper().replace('NOT-CHECKED', 'NOT CHECKED')}" if stmt != t["status"] else ""
+        extra += f", statement {status_text(stmt)}" if stmt != t["status"] else ""
         extra += f", proof gaps: {', '.join(t['proof_gaps'])}" if t.get("proof_gaps") else ""
         readings = [c["id"] for c in t.get("claims", ()) if c.get("role") == "interpretation"
                     and c.get("status") == "violated"]

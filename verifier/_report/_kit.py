@@ -85,11 +85,15 @@ def statement_of(t: dict[str, Any]) -> str:
 _NOT_CHECKED = "no claim states it: only its proof steps and labelled readings are checked"
 
 
+def status_text(status: str) -> str:
+    """A verdict as shown: "HOLDS", "NOT-APPLICABLE", ... and "NOT CHECKED"."""
+    return "NOT CHECKED" if status == "not-checked" else status.upper()
+
+
 def status_badge(status: str | None) -> str:
-    if status == "not-checked":
-        return f'<span class="badge st-not-checked" title="{_NOT_CHECKED}">NOT CHECKED</span>'
     s = status or "not-run"
-    return f'<span class="badge st-{slug(s)}">{escape(s.upper())}</span>'
+    title = f' title="{_NOT_CHECKED}"' if s == "not-checked" else ""
+    return f'<span class="badge st-{slug(s)}"{title}>{escape(status_text(s))}</span>'
 
 
 def evidence_badge(level: str | None) -> str:
