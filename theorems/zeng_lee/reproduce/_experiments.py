@@ -238,7 +238,8 @@ def fig_fnn(results: Sequence[dict[str, Any]], s: ReproduceSettings) -> dict[str
 
 def fig_tfn(results: Sequence[dict[str, Any]], s: ReproduceSettings) -> dict[str, Any]:
     ex = _base("tfn", f"Fig. 5: transformer, L in {{{', '.join(str(r['depth']) for r in results)}}}, H = {s.heads}",
-               f"THEOREMS.md's TFN (column-softmax attention, ReLU FFN, no norm or skip, output softmax(W_o Z_L)), "
+               f"the paper's TFN (p. 8, 36-37: column-softmax attention, ReLU FFN, no norm or skip, output "
+               f"softmax(W_o Z_L)), "
                f"D = {s.D}, N = {s.tokens}; attention weights standard Gaussian, W_1, W_2, W_o Xavier-uniform. "
                "Construction: R-TFN (R-LIN with L = 2 on (W_Q, W_K^T), (W_V, W_O) per head and on (W_2L, W_o)); "
                f"gradient descent on those LoRA factors and the biases. Threshold ceil(D / 2) = {-(-s.D // 2)}.",

@@ -20,7 +20,7 @@ def reproduction_html(rep: Mapping[str, Any], figs: Mapping[str, str]) -> str:
     statements checked on this run, the construction in float64 beside its certified value, the series."""
     st = rep.get("settings", {})
     tor = rep.get("torch", {})
-    out = [f"<p>The paper's synthetic experiments (THEOREMS.md, \"Experiments (Sec. 5, App. G)\") re-run at its "
+    out = [f"<p>The paper's synthetic experiments (Sec. 5, App. G) re-run at its "
            f"protocol: D = {_e(st.get('D'))}, seeds {_e(st.get('seeds'))} (median shown, band = min..max). Every "
            f"panel's gradient-descent runs (seeds x ranks x grid points x methods) train as one batched program "
            f"({_e(tor.get('train_dtype'))} on {_e(tor.get('device'))}, {_e(tor.get('jobs'))} worker process(es)); "
@@ -32,7 +32,7 @@ def reproduction_html(rep: Mapping[str, Any], figs: Mapping[str, str]) -> str:
     if rep.get("protocol"):
         rows = [[_e(r["item"]), _e(r["paper"]), _e(r["here"]), _e(r["status"])] for r in rep["protocol"]]
         out.append("<details open><summary>protocol: printed vs this run</summary>"
-                   + _table(["item", "paper (THEOREMS.md)", "this run", ""], rows) + "</details>")
+                   + _table(["item", "paper (as printed)", "this run", ""], rows) + "</details>")
     if rep.get("choices"):
         out.append("<details><summary>choices where the paper is silent</summary><ul>"
                    + "".join(f"<li>{_e(c)}</li>" for c in rep["choices"]) + "</ul></details>")

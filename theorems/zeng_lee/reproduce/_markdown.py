@@ -38,7 +38,7 @@ def reproduction_markdown(doc: dict[str, Any], figures_dir: str = "figures") -> 
         st = rep["settings"]
         tor = rep.get("torch", {})
         out += ["", "## The paper's experiments, reproduced", "",
-                f"At the printed protocol (THEOREMS.md \"Experiments\"): D = {st['D']}, seeds {st['seeds']} (median), "
+                f"At the printed protocol (Sec. 5, App. G): D = {st['D']}, seeds {st['seeds']} (median), "
                 f"every panel's gradient-descent runs as one batched program ({tor.get('train_dtype')} on "
                 f"{tor.get('device')}, {tor.get('jobs')} worker process(es)); constructions and MSEs in float64 with "
                 f"certified values beside them; {rep['seconds']:.0f} s.", "",
